@@ -106,6 +106,7 @@ extern const char *const ast_kind_names[N__COUNT];
 struct Node {
     NodeKind kind;
     int line, col, end_line, end_col;
+    unsigned char parenthesized; /* the parser's: written inside (...) (fills padding) */
     union {
         struct { NodeList body; } module;                 /* Module, Interactive */
         struct { Node *body; } expression;                /* Expression (eval mode) */
