@@ -65,6 +65,21 @@ static inline Value other_operand_slot(Value a, Value b, int op) {
     return r;
 }
 
+/* tp_new of types that only C code creates (views, most iterators):
+ * "cannot create 'list_iterator' instances", as in CPython. Without it they
+ * would inherit object's tp_new and could be made half-built. */
+static inline Value ctr_no_new(Type *t, Value *args, size_t nargs, Value kwnames) {
+    (void)args; (void)nargs; (void)kwnames;
+    return err_format(&Exc_TypeError, "cannot create '%s' instances", t->name);
+}
+
+/* Mark a type unhashable the way CPython does: __hash__ = None in its dict
+ * (its hash slot stays NULL, so obj_hash raises "unhashable type"). Call
+ * after type_ready. */
+static inline void ctr_set_hash_none(Type *t) {
+    if (t->dict && dict_set(t->dict, str_intern_cstr("__hash__"), None) < 0) err_clear();
+}
+
 /* Every iterator's __iter__: return self. */
 static inline Value iter_self(Value self) { return incref(self); }
 

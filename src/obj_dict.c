@@ -521,11 +521,6 @@ static void dict_traverse(Obj *o, VisitFn visit, void *arg) {
     }
 }
 
-static int64_t dict_unhashable(Value self) {
-    err_format(&Exc_TypeError, "unhashable type: '%s'", obj_type_name(self));
-    return -1;
-}
-
 static intptr_t dict_len(Value self) { return (intptr_t)AS_DICT(self)->used; }
 
 /* 1 if a and b hold equal items, 0 if not, -1 on error. */
@@ -1026,7 +1021,6 @@ Type DictType = {
     .traverse = dict_traverse,
     .clear = dict_dealloc,
     .repr = dict_repr,
-    .hash = dict_unhashable,
     .richcmp = dict_richcmp,
     .len = dict_len,
     .iter = dict_iter,
@@ -1038,6 +1032,7 @@ Type DictType = {
 
 #define VIEW_TYPE(T, NAME, ITER, CONTAINS, RICHCMP, BINOP) \
     Type T = { STATIC_TYPE_HEAD, .name = NAME, .flags = TF_GC, .size = sizeof(DictViewObj), \
+               .tp_new = ctr_no_new, \
                .dealloc = view_dealloc, .traverse = view_traverse, .clear = view_dealloc, \
                .repr = view_repr, .len = view_len, .iter = ITER, .contains = CONTAINS, \
                .richcmp = RICHCMP, .binop = BINOP }
@@ -1047,6 +1042,7 @@ VIEW_TYPE(DictValuesType, "dict_values", values_iter, values_contains, NULL, NUL
 
 #define ITER_TYPE(T, NAME, NEXT) \
     Type T = { STATIC_TYPE_HEAD, .name = NAME, .flags = TF_GC, .size = sizeof(DictIterObj), \
+               .tp_new = ctr_no_new, \
                .dealloc = dictiter_dealloc, .traverse = dictiter_traverse, \
                .clear = dictiter_dealloc, .iter = iter_self, .iternext = NEXT }
 ITER_TYPE(DictIterType, "dict_keyiterator", dictiter_next);
@@ -1059,6 +1055,7 @@ ITER_TYPE(DictRevItemIterType, "dict_reverseitemiterator", dictreviter_next);
 void dict_init_types(void) {
     type_add_methods(&DictType, dict_methods);
     type_ready(&DictType);
+    ctr_set_hash_none(&DictType);
     type_add_methods(&DictKeysType, keys_methods);
     type_ready(&DictKeysType);
     type_add_methods(&DictItemsType, items_methods);

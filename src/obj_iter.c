@@ -364,6 +364,13 @@ static Value seqiter_next(Value self) {
     return VNULL;
 }
 
+/* object.c's obj_iter() makes these by calling the type: iterator(seq). */
+static Value seqiter_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
+    (void)t;
+    if (ctr_no_kw("iterator", kwnames) < 0 || ctr_nargs("iterator", nargs, 1, 1) < 0) return VNULL;
+    return seqiter_new(args[0]);
+}
+
 /* ===== the callable iterator ========================================================== */
 
 typedef struct { Obj h; Value callable, sentinel; } CallIterObj;
@@ -393,6 +400,15 @@ static Value calliter_next(Value self) {
     clearref(&it->callable);
     clearref(&it->sentinel);
     return VNULL;
+}
+
+/* callable_iterator(callable, sentinel), for the iter() builtin. */
+static Value calliter_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
+    (void)t;
+    if (ctr_no_kw("callable_iterator", kwnames) < 0 ||
+        ctr_nargs("callable_iterator", nargs, 2, 2) < 0)
+        return VNULL;
+    return calliter_new(args[0], args[1]);
 }
 
 static void calliter_dealloc(Obj *o) {
@@ -426,9 +442,9 @@ ITER_TYPE(FilterType, "filter", TF_BASETYPE, FilterObj, filter_tp_new, filter_de
           filter_traverse, filter_next);
 ITER_TYPE(ReversedType, "reversed", TF_BASETYPE, ReversedObj, reversed_tp_new, seqlike_dealloc,
           seqlike_traverse, reversed_next);
-ITER_TYPE(SeqIterType, "iterator", 0, SeqIterObj, NULL, seqlike_dealloc, seqlike_traverse,
-          seqiter_next);
-ITER_TYPE(CallIterType, "callable_iterator", 0, CallIterObj, NULL, calliter_dealloc,
+ITER_TYPE(SeqIterType, "iterator", 0, SeqIterObj, seqiter_tp_new, seqlike_dealloc,
+          seqlike_traverse, seqiter_next);
+ITER_TYPE(CallIterType, "callable_iterator", 0, CallIterObj, calliter_tp_new, calliter_dealloc,
           calliter_traverse, calliter_next);
 
 void iter_init_types(void) {

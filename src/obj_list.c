@@ -225,11 +225,6 @@ static Value list_richcmp(Value a, Value b, RichCmpOp op) {
     return r;
 }
 
-static int64_t list_unhashable(Value self) {
-    err_format(&Exc_TypeError, "unhashable type: '%s'", obj_type_name(self));
-    return -1;
-}
-
 static intptr_t list_len(Value self) { return (intptr_t)LIST_LEN(self); }
 
 static int list_contains(Value self, Value item) {
@@ -958,7 +953,6 @@ Type ListType = {
     .traverse = list_traverse,
     .clear = list_dealloc,
     .repr = list_repr,
-    .hash = list_unhashable,
     .richcmp = list_richcmp,
     .len = list_len,
     .iter = list_iter,
@@ -973,6 +967,7 @@ Type ListIterType = {
     .name = "list_iterator",
     .flags = TF_GC,
     .size = sizeof(ListIterObj),
+    .tp_new = ctr_no_new,
     .dealloc = listiter_dealloc,
     .traverse = listiter_traverse,
     .clear = listiter_dealloc,
@@ -985,6 +980,7 @@ Type ListRevIterType = {
     .name = "list_reverseiterator",
     .flags = TF_GC,
     .size = sizeof(ListIterObj),
+    .tp_new = ctr_no_new,
     .dealloc = listiter_dealloc,
     .traverse = listiter_traverse,
     .clear = listiter_dealloc,
@@ -995,6 +991,7 @@ Type ListRevIterType = {
 void list_init_types(void) {
     type_add_methods(&ListType, list_methods);
     type_ready(&ListType);
+    ctr_set_hash_none(&ListType);
     type_add_methods(&ListIterType, listiter_methods);
     type_ready(&ListIterType);
     type_add_methods(&ListRevIterType, listreviter_methods);

@@ -487,7 +487,7 @@ static Value rangeiter_next(Value self) {
 
 static Value longrangeiter_next(Value self) {
     LongRangeIterObj *it = (LongRangeIterObj *)AS_OBJ(self);
-    if (v_sign(it->remaining) <= 0) return VNULL;
+    if (!it->remaining || v_sign(it->remaining) <= 0) return VNULL;
     Value rem = v_sub(it->remaining, MK_INT(1));
     if (!rem) return VNULL;
     Value nxt = v_add(it->next, it->step);
@@ -551,12 +551,6 @@ static void slice_traverse(Obj *o, VisitFn visit, void *arg) {
 static Value slice_repr(Value self) {
     SliceObj *s = SLICE(self);
     return str_from_fmt("slice(%R, %R, %R)", s->start, s->stop, s->step);
-}
-
-static int64_t slice_unhashable(Value self) {
-    (void)self;
-    err_format(&Exc_TypeError, "unhashable type: 'slice'");
-    return -1;
 }
 
 static Value slice_richcmp(Value a, Value b, RichCmpOp op) {
@@ -689,6 +683,7 @@ Type RangeIterType = {
     STATIC_TYPE_HEAD,
     .name = "range_iterator",
     .size = sizeof(RangeIterObj),
+    .tp_new = ctr_no_new,
     .iter = iter_self,
     .iternext = rangeiter_next,
 };
@@ -697,6 +692,7 @@ Type LongRangeIterType = {
     STATIC_TYPE_HEAD,
     .name = "longrange_iterator",
     .size = sizeof(LongRangeIterObj),
+    .tp_new = ctr_no_new,
     .dealloc = longrangeiter_dealloc,
     .iter = iter_self,
     .iternext = longrangeiter_next,
@@ -712,7 +708,6 @@ Type SliceType = {
     .traverse = slice_traverse,
     .clear = slice_dealloc,
     .repr = slice_repr,
-    .hash = slice_unhashable,
     .richcmp = slice_richcmp,
 };
 
@@ -727,4 +722,5 @@ void range_init_types(void) {
     type_add_methods(&SliceType, slice_methods);
     type_add_getsets(&SliceType, slice_getsets);
     type_ready(&SliceType);
+    ctr_set_hash_none(&SliceType);
 }

@@ -501,11 +501,6 @@ static int64_t frozenset_hash(Value self) {
     return s->hash;
 }
 
-static int64_t set_unhashable(Value self) {
-    err_format(&Exc_TypeError, "unhashable type: '%s'", obj_type_name(self));
-    return -1;
-}
-
 static intptr_t set_len(Value self) { return (intptr_t)AS_SET(self)->used; }
 
 static int set_contains_slot(Value self, Value key) { return set_contains(self, key); }
@@ -1043,7 +1038,6 @@ Type SetType = {
     .traverse = set_traverse,
     .clear = set_gc_clear,
     .repr = set_repr,
-    .hash = set_unhashable,
     .richcmp = set_richcmp,
     .len = set_len,
     .iter = set_iter,
@@ -1074,6 +1068,7 @@ Type SetIterType = {
     .name = "set_iterator",
     .flags = TF_GC,
     .size = sizeof(SetIterObj),
+    .tp_new = ctr_no_new,
     .dealloc = setiter_dealloc,
     .traverse = setiter_traverse,
     .clear = setiter_dealloc,
@@ -1084,6 +1079,7 @@ Type SetIterType = {
 void set_init_types(void) {
     type_add_methods(&SetType, set_methods);
     type_ready(&SetType);
+    ctr_set_hash_none(&SetType);
     type_add_methods(&FrozenSetType, frozenset_methods);
     type_ready(&FrozenSetType);
     type_add_methods(&SetIterType, setiter_methods);

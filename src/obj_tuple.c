@@ -25,6 +25,12 @@ static TupleObj empty_tuple = { .h = { IMMORTAL_RC, &TupleType }, .len = 0, .has
 static Value tuple_alloc(Type *t, size_t n) {
     size_t base = t->size;
     if (base < sizeof(TupleObj)) base = sizeof(TupleObj);
+    /* A heap subclass's __dict__ slot sits right after the fixed part, which
+     * is where the items live: until type.c places it after the items,
+     * refuse rather than corrupt memory. */
+    if (t != &TupleType && n > 0 && t->dict_offset >= offsetof(TupleObj, items))
+        return err_format(&Exc_TypeError, "instances of tuple subclass '%s' are not supported yet",
+                          t->name);
     if (n > (SIZE_MAX - base) / sizeof(Value) || n > (size_t)INTPTR_MAX / sizeof(Value))
         return err_no_memory();
     TupleObj *tp = (TupleObj *)gc_alloc(t, base + n * sizeof(Value));
@@ -405,6 +411,7 @@ Type TupleIterType = {
     .name = "tuple_iterator",
     .flags = TF_GC,
     .size = sizeof(TupleIterObj),
+    .tp_new = ctr_no_new,
     .dealloc = tupleiter_dealloc,
     .traverse = tupleiter_traverse,
     .clear = tupleiter_dealloc,
