@@ -398,10 +398,12 @@ namedexpr_test(A) ::= test(E). { A = E; }
 namedexpr_test(A) ::= test(T) COLONEQUAL test(V). { A = mk_namedexpr(ps, T, V); }
 
 test(A) ::= or_test(E). { A = E; }
-test(A) ::= or_test(B) IF or_test(C) ELSE test(D). {
+test(A) ::= ifexp_head(B) or_test(C) ELSE test(D). {
     A = node_nn(ps, N_IfExp, B, D);
     A->v.ifexp.test = C; A->v.ifexp.body = B; A->v.ifexp.orelse = D;
 }
+/* Reduced as soon as `if` is seen, so an error message can find the body. */
+ifexp_head(A) ::= or_test(B) IF. { A = B; ps->ifexp_body = B; }
 test(A) ::= LAMBDA(K) COLON test(B). { A = mk_lambda(ps, &K, NULL, B); }
 test(A) ::= LAMBDA(K) lparams(P) COLON test(B). { A = mk_lambda(ps, &K, &P, B); }
 test(A) ::= LAMBDA(K) lparams(P) COMMA COLON test(B). { A = mk_lambda(ps, &K, &P, B); }
@@ -475,7 +477,7 @@ arglist(A) ::= argument(E). { A = (NodeList){0}; node_list_push(ps->arena, &A, E
 arglist(A) ::= arglist(L) COMMA argument(E). { A = L; node_list_push(ps->arena, &A, E); }
 argument(A) ::= namedexpr_test(E). { A = E; }
 argument(A) ::= test(E) comp_for(G). { A = mk_comp(ps, N_GeneratorExp, NULL, E, NULL, &G, NULL); }
-argument(A) ::= test(N) EQUAL test(V). { A = mk_keyword_arg(ps, N, V); }
+argument(A) ::= test(N) EQUAL(Q) test(V). { A = mk_keyword_arg(ps, N, &Q, V); }
 argument(A) ::= STAR(S) test(E). { A = mk_starred(ps, &S, E); }
 argument(A) ::= DOUBLESTAR(S) test(E). {
     A = node_tn(ps, N_keyword, &S, E); A->v.keyword.value = E;
@@ -512,6 +514,15 @@ atom(A) ::= LPAR(L) yield_expr(E) RPAR(R). {
     SeqBuild s = {0}; seq_push(ps, &s, E); A = mk_paren(ps, &L, &s, &R);
 }
 atom(A) ::= LPAR(L) seq_items(S) RPAR(R). { A = mk_paren(ps, &L, &S, &R); }
+atom(A) ::= LPAR(L) star_expr(E) comp_for(G) RPAR(R). {
+    A = mk_comp(ps, N_GeneratorExp, &L, E, NULL, &G, &R);
+}
+atom(A) ::= LSQB(L) star_expr(E) comp_for(G) RSQB(R). {
+    A = mk_comp(ps, N_ListComp, &L, E, NULL, &G, &R);
+}
+atom(A) ::= LBRACE(L) star_expr(E) comp_for(G) RBRACE(R). {
+    A = mk_comp(ps, N_SetComp, &L, E, NULL, &G, &R);
+}
 atom(A) ::= LPAR(L) namedexpr_test(E) comp_for(G) RPAR(R). {
     A = mk_comp(ps, N_GeneratorExp, &L, E, NULL, &G, &R);
 }

@@ -451,7 +451,6 @@ static int field_is_empty(const Node *n, const Field *f) {
     const char *p = FIELD_PTR(n, f);
     if (f->type == F_NODE) return *(Node *const *)p == NULL;
     if (f->type == F_STR) return *(const char *const *)p == NULL;
-    if (f->type == F_CONV) return *(const int *)p == -1;
     return 0;
 }
 

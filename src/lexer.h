@@ -109,6 +109,11 @@ void lexer_decode_number(Arena *a, const char *text, int len, Constant *c);
  * The grammar's actions stay one-liners: they call these builders, which
  * compute spans, validate targets and report CPython's messages. */
 
+/* Parenthesized expressions keep their own span (as in CPython) but their
+ * parents start or end at the parentheses: this map remembers those. */
+typedef struct ParenSpan { const Node *node; int line, col, end_line, end_col; } ParenSpan;
+typedef struct ParenMap { ParenSpan *slots; size_t cap, count; } ParenMap;
+
 typedef struct ParseState {
     Arena *arena;
     const char *buf;           /* the whole source, for error lines */
@@ -118,6 +123,7 @@ typedef struct ParseState {
     int failed;                /* an error was reported; stop feeding tokens */
     Node *result;              /* the root, set by the start rule */
     NodeList with_markers;     /* `a as b` written inside parentheses (see mk_with) */
+    ParenMap parens;
     int fstring_depth;         /* nesting of f-string sub-parses */
     const char *msg_prefix;    /* "f-string: " inside f-string expressions */
     ParseMode mode;
@@ -132,6 +138,7 @@ typedef struct ParseState {
     struct { int line, col; } elem_start[LEX_MAX_PAREN + 2]; /* current element in each */
     int elem_pending;          /* the next token starts an element */
     int at_eof;                /* the current token was made up at end of input */
+    const Node *ifexp_body;    /* body of the latest `x if` (for "expected 'else'") */
 } ParseState;
 
 /* Values of the grammar's non-terminals that are not single nodes. */
@@ -190,7 +197,7 @@ Node *mk_comprehension(ParseState *ps, const Token *first, SeqBuild *target, Nod
 Node *mk_exprlist(ParseState *ps, SeqBuild *s);    /* one element, or a Tuple without parens */
 Node *mk_as_marker(ParseState *ps, Node *expr, Node *target);
 void  check_as_markers(ParseState *ps);
-Node *mk_keyword_arg(ParseState *ps, Node *name, Node *value);
+Node *mk_keyword_arg(ParseState *ps, Node *name, const Token *eq, Node *value);
 Node *mk_lambda(ParseState *ps, const Token *kw, ParamList *params, Node *body);
 Node *mk_arguments(ParseState *ps, ParamList *params);
 Param make_param(ParseState *ps, ParamKind k, const Token *first, const Token *name,

@@ -240,7 +240,11 @@ static int scan_string(Lexer *lx, Token *t, const char *start, const char *quote
     }
     /* Unterminated: report at the string's start, naming where we gave up. */
     {
+        /* CPython does not count a newline that ends the input. */
         int detected = lx->line;
+        if (p >= lx->end && p > lx->buf && (p[-1] == '\n' || p[-1] == '\r') && detected > start_line) {
+            detected--;
+        }
         lx->line = start_line;
         lx->line_start = start_line_start;
         int r = lex_fail(lx, SE_SYNTAX, start_line, start_col, start_line, start_col + 1,
@@ -290,25 +294,38 @@ static int finish_number(Lexer *lx, Token *t, NumKind kind, const char *start, c
     if (c == '.' && kind != NUM_FLOAT && kind != NUM_IMAG && kind != NUM_DEC) {
         goto bad_suffix;
     }
-    if (!is_ident_byte(c) || keyword_follows(end)) {
+    /* A non-ASCII character ends the number: the next token reports it. */
+    if (!is_ident_byte(c) || c >= 0x80 || keyword_follows(end)) {
         return emit(lx, t, TK_NUMBER, start, end);
     }
 bad_suffix:
+    /* Carets as CPython's tokenizer puts them: under the last character it
+     * accepted, or under the offending '_', prefix letter or digit. */
     switch (kind) {
     case NUM_DEC:
-        if (end - start >= 1 && start[0] == '0') {
-            if (end - start == 1 && (c == 'x' || c == 'X'))
-                return lex_fail_at(lx, end, "%s", "invalid hexadecimal literal");
-            if (end - start == 1 && (c == 'o' || c == 'O'))
-                return lex_fail_at(lx, end, "%s", "invalid octal literal");
-            if (end - start == 1 && (c == 'b' || c == 'B'))
-                return lex_fail_at(lx, end, "%s", "invalid binary literal");
-            if (c >= '0' && c <= '9') {
+        if (start[0] == '0') {
+            if (end - start == 1 && strchr("xXoObB", c) && c) {
+                unsigned char d = (unsigned char)end[1];
+                const char *what = (c == 'x' || c == 'X') ? "hexadecimal"
+                                 : (c == 'o' || c == 'O') ? "octal" : "binary";
+                if (d >= '0' && d <= '9' && (c == 'o' || c == 'O' || c == 'b' || c == 'B')) {
+                    char msg[64];
+                    snprintf(msg, sizeof msg, "invalid digit '%c' in %s literal", d, what);
+                    return lex_fail_at(lx, end + 1, "%s", msg);
+                }
+                char msg[64];
+                snprintf(msg, sizeof msg, "invalid %s literal", what);
+                return lex_fail_at(lx, end, "%s", msg);
+            }
+            const char *e = end;
+            while ((*e >= '0' && *e <= '9') || *e == '_') e++;
+            int nonzero = 0;
+            for (const char *p = start; p < e; p++) nonzero |= *p >= '1' && *p <= '9';
+            if (nonzero) {
+                const char *z = start;
+                while (*z == '0' || *z == '_') z++;
                 int col = (int)(start - lx->line_start);
-                const char *e = end;
-                while ((*e >= '0' && *e <= '9') || *e == '_') e++;
-                return lex_fail(lx, SE_SYNTAX, lx->line, col, lx->line,
-                                (int)(e - lx->line_start),
+                return lex_fail(lx, SE_SYNTAX, lx->line, col, lx->line, (int)(z - lx->line_start),
                                 "leading zeros in decimal integer literals are not permitted; "
                                 "use an 0o prefix for octal integers");
             }
@@ -316,25 +333,26 @@ bad_suffix:
         /* fall through */
     case NUM_FLOAT:
         if (c == '_') return lex_fail_at(lx, end, "%s", "invalid decimal literal");
-        return lex_fail_at(lx, start, "%s", "invalid decimal literal");
+        return lex_fail_at(lx, end - 1, "%s", "invalid decimal literal");
     case NUM_HEX:
-        return lex_fail_at(lx, end, "%s", "invalid hexadecimal literal");
+        if (c == '_') return lex_fail_at(lx, end, "%s", "invalid hexadecimal literal");
+        return lex_fail_at(lx, end - 1, "%s", "invalid hexadecimal literal");
     case NUM_OCT:
         if (c >= '0' && c <= '9') {
             char msg[64];
             snprintf(msg, sizeof msg, "invalid digit '%c' in octal literal", c);
             return lex_fail_at(lx, end, "%s", msg);
         }
-        return lex_fail_at(lx, end, "%s", "invalid octal literal");
+        return lex_fail_at(lx, c == '_' ? end : end - 1, "%s", "invalid octal literal");
     case NUM_BIN:
         if (c >= '0' && c <= '9') {
             char msg[64];
             snprintf(msg, sizeof msg, "invalid digit '%c' in binary literal", c);
             return lex_fail_at(lx, end, "%s", msg);
         }
-        return lex_fail_at(lx, end, "%s", "invalid binary literal");
+        return lex_fail_at(lx, c == '_' ? end : end - 1, "%s", "invalid binary literal");
     case NUM_IMAG:
-        return lex_fail_at(lx, start, "%s", "invalid imaginary literal");
+        return lex_fail_at(lx, end - 1, "%s", "invalid imaginary literal");
     }
     return -1;
 }
@@ -472,7 +490,7 @@ int lexer_next(Lexer *lx, Token *t) {
         }
         "\\" {
             if (start + 1 >= lx->end) {
-                int col = (int)(cur - lx->line_start) + 1;
+                int col = (int)(cur - lx->line_start);
                 int r = lex_fail(lx, SE_SYNTAX, lx->line, col, 0, 0, "%s",
                                  "unexpected EOF while parsing");
                 lx->err->incomplete = 1;

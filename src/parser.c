@@ -17,6 +17,7 @@
 #include "apy.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,10 +109,8 @@ void syntax_error_print(FILE *out, const SyntaxErr *err) {
         const char *t = err->text;
         int stripped = 0;           /* characters removed from the left */
         while (*t == ' ' || *t == '\t' || *t == '\f') { t++; stripped++; }
-        size_t n = strlen(t);
-        while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\f')) n--;
-        fprintf(out, "    %.*s\n", (int)n, t);
-        if (err->col >= 1) {
+        fprintf(out, "    %s\n", t);
+        if (err->col >= 1 && err->col - 1 - stripped >= 0) {
             int start = err->col - 1 - stripped;
             int end = err->end_col;
             if (err->end_line > err->line) {
@@ -121,8 +120,8 @@ void syntax_error_print(FILE *out, const SyntaxErr *err) {
             } else if (err->end_line != err->line || end <= err->col) {
                 end = err->col + 1;
             }
+            if (err->kind != SE_SYNTAX) end = err->col + 1;   /* CPython: one caret */
             end = end - 1 - stripped;
-            if (start < 0) start = 0;
             if (end <= start) end = start + 1;
             fputs("    ", out);
             /* Keep tabs so the caret lines up under a tab-indented text. */
@@ -169,6 +168,57 @@ static void error_at_token(ParseState *ps, SyntaxErrKind kind, const Token *t, c
 
 /* ==== spans ==================================================================== */
 
+static size_t paren_slot(const ParenMap *m, const Node *n) {
+    size_t h = ((uintptr_t)n >> 4) * 0x9E3779B97F4A7C15ull;
+    return h & (m->cap - 1);
+}
+
+static void paren_remember(ParseState *ps, const Node *n, const Token *l, const Token *r) {
+    ParenMap *m = &ps->parens;
+    if ((m->count + 1) * 2 > m->cap) {
+        ParenMap bigger = {calloc(m->cap ? m->cap * 2 : 64, sizeof(ParenSpan)),
+                           m->cap ? m->cap * 2 : 64, 0};
+        if (!bigger.slots) { fputs("apy: out of memory\n", stderr); abort(); }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->slots[i].node) continue;
+            size_t j = paren_slot(&bigger, m->slots[i].node);
+            while (bigger.slots[j].node) j = (j + 1) & (bigger.cap - 1);
+            bigger.slots[j] = m->slots[i];
+            bigger.count++;
+        }
+        free(m->slots);
+        *m = bigger;
+    }
+    size_t j = paren_slot(m, n);
+    while (m->slots[j].node && m->slots[j].node != n) j = (j + 1) & (m->cap - 1);
+    if (!m->slots[j].node) m->count++;
+    m->slots[j] = (ParenSpan){n, l->line, l->col, r->end_line, r->end_col};
+}
+
+static const ParenSpan *paren_find(const ParseState *ps, const Node *n) {
+    const ParenMap *m = &ps->parens;
+    if (!(n->parenthesized & 1) || !m->cap) return NULL;
+    size_t j = paren_slot(m, n);
+    while (m->slots[j].node) {
+        if (m->slots[j].node == n) return &m->slots[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+/* Where a child starts and ends as its parent sees it: parentheses included. */
+static void start_of(const ParseState *ps, const Node *n, int *line, int *col) {
+    const ParenSpan *p = paren_find(ps, n);
+    *line = p ? p->line : n->line;
+    *col = p ? p->col : n->col;
+}
+
+static void end_of(const ParseState *ps, const Node *n, int *line, int *col) {
+    const ParenSpan *p = paren_find(ps, n);
+    *line = p ? p->end_line : n->end_line;
+    *col = p ? p->end_col : n->end_col;
+}
+
 Node *node_at_tok(ParseState *ps, NodeKind k, const Token *t) {
     return ast_new(ps->arena, k, t->line, t->col, t->end_line, t->end_col);
 }
@@ -179,15 +229,22 @@ Node *node_tt(ParseState *ps, NodeKind k, const Token *a, const Token *b) {
 
 Node *node_tn(ParseState *ps, NodeKind k, const Token *a, const Node *b) {
     if (!b) return ast_new(ps->arena, k, a->line, a->col, a->end_line, a->end_col);
-    return ast_new(ps->arena, k, a->line, a->col, b->end_line, b->end_col);
+    int el, ec;
+    end_of(ps, b, &el, &ec);
+    return ast_new(ps->arena, k, a->line, a->col, el, ec);
 }
 
 Node *node_nn(ParseState *ps, NodeKind k, const Node *a, const Node *b) {
-    return ast_new(ps->arena, k, a->line, a->col, b->end_line, b->end_col);
+    int l, c, el, ec;
+    start_of(ps, a, &l, &c);
+    end_of(ps, b, &el, &ec);
+    return ast_new(ps->arena, k, l, c, el, ec);
 }
 
 Node *node_nt(ParseState *ps, NodeKind k, const Node *a, const Token *b) {
-    return ast_new(ps->arena, k, a->line, a->col, b->end_line, b->end_col);
+    int l, c;
+    start_of(ps, a, &l, &c);
+    return ast_new(ps->arena, k, l, c, b->end_line, b->end_col);
 }
 
 void node_end_at_list(Node *n, const NodeList *l) {
@@ -240,8 +297,7 @@ Node *mk_unary(ParseState *ps, const Token *op, UnaryOpKind k, Node *operand) {
 Node *mk_boolop(ParseState *ps, Node *l, BoolOpKind op, Node *r) {
     if (l->kind == N_BoolOp && l->v.boolop.op == op && !l->parenthesized) {
         node_list_push(ps->arena, &l->v.boolop.values, r);
-        l->end_line = r->end_line;
-        l->end_col = r->end_col;
+        end_of(ps, r, &l->end_line, &l->end_col);
         return l;
     }
     Node *n = node_nn(ps, N_BoolOp, l, r);
@@ -267,8 +323,7 @@ Node *mk_compare(ParseState *ps, Node *l, CmpOpKind op, Node *r) {
         n->v.compare.ops = ops;
     }
     n->v.compare.ops[c->len - 1] = op;
-    n->end_line = r->end_line;
-    n->end_col = r->end_col;
+    end_of(ps, r, &n->end_line, &n->end_col);
     return n;
 }
 
@@ -339,7 +394,8 @@ Node *mk_attribute(ParseState *ps, Node *value, const Token *name) {
 #define BARE_GENEXP 2
 
 /* Sort call arguments into positional and keyword, with CPython's checks. */
-static void split_args(ParseState *ps, NodeList *items, NodeList *args, NodeList *keywords) {
+static void split_args(ParseState *ps, NodeList *items, NodeList *args, NodeList *keywords,
+                       const Token *close) {
     int seen_keyword = 0, seen_kwunpack = 0;
     for (int i = 0; i < items->len; i++) {
         Node *a = items->items[i];
@@ -353,12 +409,15 @@ static void split_args(ParseState *ps, NodeList *items, NodeList *args, NodeList
         }
         if (a->kind == N_Starred) {
             if (seen_kwunpack) {
-                parser_error_node(ps, a, "iterable argument unpacking follows keyword argument unpacking");
+                parser_error_at(ps, SE_SYNTAX, a->line, a->col, a->line, a->col + 1,
+                                "iterable argument unpacking follows keyword argument unpacking");
             }
-        } else if (seen_kwunpack) {
-            parser_error_node(ps, a, "positional argument follows keyword argument unpacking");
-        } else if (seen_keyword) {
-            parser_error_node(ps, a, "positional argument follows keyword argument");
+        } else if (seen_kwunpack || seen_keyword) {
+            /* CPython puts these at the closing parenthesis. */
+            const char *msg = seen_kwunpack ? "positional argument follows keyword argument unpacking"
+                                            : "positional argument follows keyword argument";
+            if (close) error_at_token(ps, SE_SYNTAX, close, msg);
+            else parser_error_node(ps, a, "%s", msg);
         }
         node_list_push(ps->arena, args, a);
     }
@@ -368,7 +427,7 @@ Node *mk_call(ParseState *ps, Node *func, const Token *lpar, NodeList *items, co
     Node *n = node_nt(ps, N_Call, func, rpar);
     n->v.call.func = func;
     if (items) {
-        split_args(ps, items, &n->v.call.args, &n->v.call.keywords);
+        split_args(ps, items, &n->v.call.args, &n->v.call.keywords, rpar);
         if (items->len == 1 && items->items[0]->kind == N_GeneratorExp &&
             items->items[0]->parenthesized == BARE_GENEXP) {
             /* f(x for x in y): the call's parentheses belong to the genexp. */
@@ -382,13 +441,13 @@ Node *mk_call(ParseState *ps, Node *func, const Token *lpar, NodeList *items, co
 
 void seq_push(ParseState *ps, SeqBuild *s, Node *n) {
     node_list_push(ps->arena, &s->elts, n);
-    s->end_line = n->end_line;
-    s->end_col = n->end_col;
+    end_of(ps, n, &s->end_line, &s->end_col);
 }
 
 static Node *tuple_of(ParseState *ps, SeqBuild *s) {
-    Node *first = s->elts.items[0];
-    Node *t = ast_new(ps->arena, N_Tuple, first->line, first->col, s->end_line, s->end_col);
+    int l, c;
+    start_of(ps, s->elts.items[0], &l, &c);
+    Node *t = ast_new(ps->arena, N_Tuple, l, c, s->end_line, s->end_col);
     t->v.seq.elts = s->elts;
     t->v.seq.ctx = CTX_LOAD;
     return t;
@@ -409,8 +468,9 @@ Node *mk_subscript(ParseState *ps, Node *value, SeqBuild *s, const Token *rsqb) 
 
 Node *mk_slice(ParseState *ps, Node *lower, const Token *colon, Node *upper, SliceStep *step) {
     Node *n = lower ? node_nt(ps, N_Slice, lower, colon) : node_at_tok(ps, N_Slice, colon);
-    if (step->present) { n->end_line = step->end_line; n->end_col = step->end_col; }
-    else if (upper) { n->end_line = upper->end_line; n->end_col = upper->end_col; }
+    if (step->step) end_of(ps, step->step, &n->end_line, &n->end_col);
+    else if (step->present) { n->end_line = step->end_line; n->end_col = step->end_col; }
+    else if (upper) end_of(ps, upper, &n->end_line, &n->end_col);
     n->v.slice.lower = lower;
     n->v.slice.upper = upper;
     n->v.slice.step = step->step;
@@ -421,7 +481,8 @@ Node *mk_paren(ParseState *ps, const Token *l, SeqBuild *s, const Token *r) {
     if (s && s->elts.len == 1 && !s->trailing_comma) {
         Node *e = s->elts.items[0];
         if (e->kind == N_Starred) parser_error_node(ps, e, "cannot use starred expression here");
-        e->parenthesized = 1;
+        e->parenthesized |= 1;
+        paren_remember(ps, e, l, r);
         return e;
     }
     Node *t = node_tt(ps, N_Tuple, l, r);
@@ -511,13 +572,16 @@ void check_as_markers(ParseState *ps) {
     }
 }
 
-Node *mk_keyword_arg(ParseState *ps, Node *name, Node *value) {
+Node *mk_keyword_arg(ParseState *ps, Node *name, const Token *eq, Node *value) {
     if (name->kind != N_Name || name->parenthesized) {
+        int l, c;
+        start_of(ps, name, &l, &c);
         if (name->kind == N_Constant && (name->v.constant.kind == CONST_TRUE ||
             name->v.constant.kind == CONST_FALSE || name->v.constant.kind == CONST_NONE)) {
-            parser_error_node(ps, name, "cannot assign to %s", expr_name(name));
+            parser_error_at(ps, SE_SYNTAX, l, c, eq->end_line, eq->end_col, "cannot assign to %s",
+                            expr_name(name));
         } else {
-            parser_error_at(ps, SE_SYNTAX, name->line, name->col, value->end_line, value->end_col,
+            parser_error_at(ps, SE_SYNTAX, l, c, eq->end_line, eq->end_col,
                             "expression cannot contain assignment, perhaps you meant \"==\"?");
         }
     }
@@ -533,7 +597,7 @@ Param make_param(ParseState *ps, ParamKind k, const Token *first, const Token *n
                  Node *annotation, Node *dflt, const Token *last_tok, const Node *last_node) {
     Param p = {k, NULL, dflt, first->line, first->col, 0, 0};
     if (last_tok) { p.end_line = last_tok->end_line; p.end_col = last_tok->end_col; }
-    else { p.end_line = last_node->end_line; p.end_col = last_node->end_col; }
+    else end_of(ps, last_node, &p.end_line, &p.end_col);
     if (name) {
         p.arg = annotation ? node_tn(ps, N_arg, name, annotation) : node_at_tok(ps, N_arg, name);
         p.arg->v.arg.arg = tok_str(ps, name);
@@ -554,7 +618,9 @@ void param_push(ParseState *ps, ParamList *l, Param p) {
 }
 
 static void param_error(ParseState *ps, const Param *p, const char *msg) {
-    parser_error_at(ps, SE_SYNTAX, p->line, p->col, p->end_line, p->end_col, "%s", msg);
+    int width = p->kind == P_STARSTAR ? 2 : 1;
+    if (p->kind == P_PLAIN && p->arg) width = (int)strlen(p->arg->v.arg.arg);
+    parser_error_at(ps, SE_SYNTAX, p->line, p->col, p->line, p->col + width, "%s", msg);
 }
 
 /* The flat parameter list becomes an `arguments` node; ordering rules as in
@@ -665,23 +731,52 @@ static int is_bitwise_or_level(const Node *n) {
     }
 }
 
-static int is_valid_target_kind(const Node *n) {
-    return n->kind == N_Name || n->kind == N_Attribute || n->kind == N_Subscript ||
-           n->kind == N_Starred || n->kind == N_Tuple || n->kind == N_List;
+/* The first node in `n` that cannot be assigned to (CPython's
+ * _PyPegen_get_invalid_target), or NULL. */
+static Node *invalid_target(Node *n) {
+    for (;;) {
+        switch (n->kind) {
+        case N_Name: case N_Attribute: case N_Subscript: return NULL;
+        case N_Starred: n = n->v.starred.value; continue;
+        case N_Tuple: case N_List:
+            for (int i = 0; i < n->v.seq.elts.len; i++) {
+                Node *bad = invalid_target(n->v.seq.elts.items[i]);
+                if (bad) return bad;
+            }
+            return NULL;
+        default: return n;
+        }
+    }
+}
+
+static int is_true_false_none(const Node *n) {
+    return n->kind == N_Constant && (n->v.constant.kind == CONST_TRUE ||
+           n->v.constant.kind == CONST_FALSE || n->v.constant.kind == CONST_NONE);
 }
 
 Node *mk_assign(ParseState *ps, NodeList *chain) {
     Node *value = chain->items[chain->len - 1];
     check_not_starred(ps, value);
     Node *first = chain->items[0];
-    if (chain->len == 2 && !is_valid_target_kind(first) && is_bitwise_or_level(first) &&
-        is_bitwise_or_level(value) && !(first->kind == N_Constant &&
-        first->v.constant.kind != CONST_INT && first->v.constant.kind != CONST_FLOAT &&
-        first->v.constant.kind != CONST_IMAG && first->v.constant.kind != CONST_STR &&
-        first->v.constant.kind != CONST_BYTES && first->v.constant.kind != CONST_ELLIPSIS) &&
-        first->kind != N_GeneratorExp) {
-        parser_error_node(ps, first, "cannot assign to %s here. Maybe you meant '==' instead of '='?",
-                          expr_name(first));
+    for (int i = 0; i < chain->len - 1; i++) {
+        Node *t = chain->items[i];
+        if (t->kind == N_Yield || t->kind == N_YieldFrom) {
+            parser_error_node(ps, t, "assignment to yield expression not possible");
+        }
+    }
+    if (chain->len == 2) {
+        /* `x + 1 = 2`: the bad node right before '=' gets CPython's hint. */
+        Node *bad = invalid_target(first);
+        int bl, bc, tl, tc;
+        if (bad) {
+            end_of(ps, bad, &bl, &bc);
+            end_of(ps, first, &tl, &tc);
+        }
+        if (bad && bl == tl && bc == tc && is_bitwise_or_level(bad) && is_bitwise_or_level(value) &&
+            !is_true_false_none(bad) && bad->kind != N_GeneratorExp && !(bad->parenthesized & 1)) {
+            parser_error_node(ps, bad, "cannot assign to %s here. Maybe you meant '==' instead of '='?",
+                              expr_name(bad));
+        }
     }
     Node *n = node_nn(ps, N_Assign, first, value);
     for (int i = 0; i < chain->len - 1; i++) {
@@ -784,7 +879,7 @@ Node *mk_classdef(ParseState *ps, const Token *kw, const Token *name, NodeList *
                   NodeList *body) {
     Node *n = node_tn(ps, N_ClassDef, kw, NULL);
     n->v.classdef.name = tok_str(ps, name);
-    if (args) split_args(ps, args, &n->v.classdef.bases, &n->v.classdef.keywords);
+    if (args) split_args(ps, args, &n->v.classdef.bases, &n->v.classdef.keywords, NULL);
     n->v.classdef.body = *body;
     node_end_at_list(n, body);
     return n;
@@ -847,10 +942,15 @@ typedef struct {
     Buf lit;                   /* pending literal text */
 } FStr;
 
+/* CPython 3.11 reports f-string scanning errors just past the string. */
 static void fstr_error(FStr *f, int off, const char *msg) {
-    int line, col;
-    pos_in_token(f->tok, f->body_off + off, &line, &col);
-    parser_error_at(f->ps, SE_SYNTAX, line, col, line, col + 1, "%s", msg);
+    (void)off;
+    const Token *t = f->tok;
+    parser_error_at(f->ps, SE_SYNTAX, t->end_line, t->end_col, t->end_line, t->end_col + 1, "%s", msg);
+}
+
+static void error_after_token(ParseState *ps, const Token *t, const char *msg) {
+    parser_error_at(ps, SE_SYNTAX, t->end_line, t->end_col, t->end_line, t->end_col + 1, "%s", msg);
 }
 
 static Node *str_constant(ParseState *ps, const Token *span, const char *s, size_t n) {
@@ -875,7 +975,7 @@ static int fstr_literal(FStr *f, int from, int to) {
     char msg[200];
     if (lexer_decode_string(f->ps->arena, f->body + from, (size_t)(to - from), f->raw, 0,
                             &out, &out_len, msg, sizeof msg, &bad) < 0) {
-        error_at_token(f->ps, SE_SYNTAX, f->tok, msg);
+        error_after_token(f->ps, f->tok, msg);
         return -1;
     }
     buf_add(&f->lit, out, out_len);
@@ -973,7 +1073,8 @@ static int fstr_field(FStr *f, int i, int spec_depth) {
         fstr_flush(&sf);
         free(sf.lit.data);
         if (end < 0) return -1;
-        spec = node_tt(f->ps, N_JoinedStr, f->span, f->span);
+        /* CPython 3.11 spans a format spec from its own token to the end. */
+        spec = node_tt(f->ps, N_JoinedStr, f->tok, f->span);
         spec->v.joinedstr.values = spec_parts;
         j = end;
     }
@@ -1048,8 +1149,7 @@ static Node *build_string(ParseState *ps, Token *toks, int count, const Token *s
     for (int i = 0; i < count; i++) {
         StrPrefix sp = lexer_string_prefix(toks[i].start, toks[i].len);
         if (sp.bytes != first.bytes) {
-            parser_error_at(ps, SE_SYNTAX, span->line, span->col, span->end_line, span->end_col,
-                            "cannot mix bytes and nonbytes literals");
+            error_after_token(ps, span, "cannot mix bytes and nonbytes literals");
             return NULL;
         }
         any_f |= sp.fstring;
@@ -1064,7 +1164,7 @@ static Node *build_string(ParseState *ps, Token *toks, int count, const Token *s
             char msg[200];
             if (lexer_decode_string(ps->arena, body, (size_t)len, sp.raw, sp.bytes, &out, &out_len,
                                     msg, sizeof msg, &bad) < 0) {
-                error_at_token(ps, SE_SYNTAX, &toks[i], msg);
+                error_after_token(ps, &toks[i], msg);
                 free(all.data);
                 return NULL;
             }
@@ -1252,25 +1352,28 @@ static const char *header_name(int kind, char *buf, size_t size) {
  * most specific of CPython 3.11's messages that applies. */
 void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t) {
     if (ps->failed) return;
-    if (ps->at_eof && ps->mode == PARSE_SINGLE) ps->err->incomplete = 1;
+    int incomplete = ps->at_eof && ps->mode == PARSE_SINGLE;
+    /* Past the last line CPython shows the last line, without a caret. */
+    int eof_token = ps->at_eof && (kind == TK_ENDMARKER || kind == TK_DEDENT);
+    int line = eof_token ? ps->prev.end_line : t->line;
+    int col = eof_token ? -1 : t->col;
+    int index = ps->line_index - 1;             /* t's place in its logical line */
 
     if (kind == TK_INDENT) {
         parser_error_at(ps, SE_INDENTATION, t->line, t->col, 0, 0, "unexpected indent");
-        if (ps->mode == PARSE_SINGLE) ps->err->incomplete = 0;
         return;
     }
     if (apy_token_acceptable(parser, TK_INDENT)) {
         char buf[40];
         const char *what = header_name(ps->headers[ps->depth].kind, buf, sizeof buf);
         if (what) {
-            parser_error_at(ps, SE_INDENTATION, t->line, t->col, t->end_line, t->end_col,
+            parser_error_at(ps, SE_INDENTATION, line, col, line, col + 1,
                             "expected an indented block after %s on line %d", what,
                             ps->headers[ps->depth].line);
         } else {
-            parser_error_at(ps, SE_INDENTATION, t->line, t->col, t->end_line, t->end_col,
-                            "expected an indented block");
+            parser_error_at(ps, SE_INDENTATION, line, col, line, col + 1, "expected an indented block");
         }
-        ps->err->incomplete = ps->at_eof && ps->mode == PARSE_SINGLE;
+        ps->err->incomplete = incomplete;
         return;
     }
     if (kind == TK_NEWLINE && apy_token_acceptable(parser, TK_COLON)) {
@@ -1278,29 +1381,36 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
         return;
     }
     const Token *first = &ps->line_first;
-    if (ps->line_index == 1 && first->kind == TK_NAME && can_start_expression(kind) &&
+    if (index == 1 && first->kind == TK_NAME && can_start_expression(kind) &&
         ((first->len == 5 && memcmp(first->start, "print", 5) == 0) ||
          (first->len == 4 && memcmp(first->start, "exec", 4) == 0))) {
         const char *eol;
-        const char *line = find_line(ps->buf, ps->len, t->line, &eol);
-        int end = line ? (int)(eol - line) : t->end_col;
-        while (line && end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
+        const char *text = find_line(ps->buf, ps->len, t->line, &eol);
+        int end = text ? (int)(eol - text) : t->end_col;
+        while (text && end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\t')) end--;
         parser_error_at(ps, SE_SYNTAX, first->line, first->col, t->line, end,
                         "Missing parentheses in call to '%.*s'. Did you mean %.*s(...)?",
                         first->len, first->start, first->len, first->start);
         return;
     }
     if (kind != TK_EXCEPT && kind != TK_FINALLY && apy_token_acceptable(parser, TK_EXCEPT) &&
-        apy_token_acceptable(parser, TK_FINALLY) && !apy_token_acceptable(parser, TK_ELSE) &&
-        ps->headers[ps->depth].kind == TK_TRY) {
-        parser_error_at(ps, SE_SYNTAX, ps->headers[ps->depth].line, ps->headers[ps->depth].col,
-                        ps->headers[ps->depth].line, ps->headers[ps->depth].col + 3,
-                        "expected 'except' or 'finally' block");
+        apy_token_acceptable(parser, TK_FINALLY) && !apy_token_acceptable(parser, TK_ELSE)) {
+        parser_error_at(ps, SE_SYNTAX, line, col, line, col + 1, "expected 'except' or 'finally' block");
+        ps->err->incomplete = incomplete;
         return;
     }
-    if (kind != TK_ELSE && apy_token_acceptable(parser, TK_ELSE) &&
+    if (kind != TK_ELSE && ps->ifexp_body && apy_token_acceptable(parser, TK_ELSE) &&
         !apy_token_acceptable(parser, TK_NEWLINE) && !apy_token_acceptable(parser, TK_COLON)) {
-        error_at_token(ps, SE_SYNTAX, t, "expected 'else' after 'if' expression");
+        int l, c;
+        start_of(ps, ps->ifexp_body, &l, &c);
+        parser_error_at(ps, SE_SYNTAX, l, c, ps->prev.end_line, ps->prev.end_col,
+                        "expected 'else' after 'if' expression");
+        return;
+    }
+    if (kind == TK_EQUAL && ps->prev.kind == TK_NAME && ps->bracket_depth == 0 &&
+        (first->kind == TK_IF || first->kind == TK_ELIF || first->kind == TK_WHILE) && index == 2) {
+        parser_error_at(ps, SE_SYNTAX, ps->prev.line, ps->prev.col, t->end_line, t->end_col,
+                        "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
         return;
     }
     if (ps->bracket_depth > 0 && can_end_expression(ps->prev.kind) && can_start_expression(kind) &&
@@ -1310,11 +1420,8 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
                         t->end_line, t->end_col, "invalid syntax. Perhaps you forgot a comma?");
         return;
     }
-    if (kind == TK_ENDMARKER || (ps->at_eof && kind == TK_NEWLINE)) {
-        parser_error_at(ps, SE_SYNTAX, t->line, t->col, t->end_line, t->end_col, "invalid syntax");
-        return;
-    }
-    error_at_token(ps, SE_SYNTAX, t, "invalid syntax");
+    parser_error_at(ps, SE_SYNTAX, line, col, eof_token ? 0 : t->end_line, t->end_col, "invalid syntax");
+    ps->err->incomplete = incomplete;
 }
 
 /* Feed every token of `src` to a fresh lemon parser after `start`. */
@@ -1332,7 +1439,7 @@ static void run_parser(ParseState *ps, TokenSource *src, int start) {
         track_token(ps, &t);
         ApyParse(parser, k, t, ps);
         if (ps->failed) break;
-        ps->prev = t;
+        if (k != TK_DEDENT && k != TK_INDENT) ps->prev = t;
         if (k == TK_ENDMARKER) {
             ApyParse(parser, 0, t, ps);
             break;
@@ -1383,6 +1490,7 @@ static Node *parse_fstring_expr(ParseState *ps, const Token *tok, int off, const
 
     run_parser(&sub, &src, TK_START_FSTRING);
     if (!sub.failed) check_as_markers(&sub);
+    free(sub.parens.slots);
     free(copy);
     if (sub.failed || !sub.result) {
         ps->failed = 1;
@@ -1505,13 +1613,8 @@ Node *parse_source(Arena *arena, const char *src, size_t len, const char *filena
         parser_error_at(&ps, SE_SYNTAX, ts.lx.line, 0, 0, 0, "incomplete input");
         err->incomplete = 1;
     }
-    if (ps.failed && mode == PARSE_SINGLE && ts.lx.failed && !err->incomplete) {
-        err->incomplete = 0;
-    }
     Node *root = ps.failed ? NULL : ps.result;
-    if (!root && err->line > 0 && !err->text) {
-        /* keep whatever frontend_error found */
-    }
+    free(ps.parens.slots);
     free(buf);
     return root;
 }

@@ -17,7 +17,7 @@ def fields(node):
         if name in ("type_ignores", "type_comment", "kind"):
             continue
         value = getattr(node, name, None)
-        if value is None and name not in ("kw_defaults",):
+        if value is None and not isinstance(node, ast.Constant):
             continue
         out.append((name, value))
     if type(node) in ASYNC or type(node) in SYNC:
