@@ -1,0 +1,1 @@
+/* mod_math.c — (in progress) */
