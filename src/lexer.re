@@ -136,8 +136,7 @@ static int measure_indent(Lexer *lx) {
         if (alt != alt_top) goto tab_error;
     } else if (col > top) {
         if (lx->depth + 1 >= LEX_MAX_INDENT) {
-            return lex_fail(lx, SE_INDENTATION, lx->line, (int)(p - lx->line_start), 0, 0,
-                            "too many levels of indentation");
+            return lex_fail(lx, SE_INDENTATION, lx->line, 0, 0, 0, "too many levels of indentation");
         }
         if (alt <= alt_top) goto tab_error;
         lx->depth++;

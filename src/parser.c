@@ -1365,11 +1365,12 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
     }
     if (apy_token_acceptable(parser, TK_INDENT)) {
         char buf[40];
-        const char *what = header_name(ps->headers[ps->depth].kind, buf, sizeof buf);
+        int d = ps->depth + (kind == TK_DEDENT);     /* the DEDENT was counted already */
+        const char *what = header_name(ps->headers[d].kind, buf, sizeof buf);
         if (what) {
             parser_error_at(ps, SE_INDENTATION, line, col, line, col + 1,
                             "expected an indented block after %s on line %d", what,
-                            ps->headers[ps->depth].line);
+                            ps->headers[d].line);
         } else {
             parser_error_at(ps, SE_INDENTATION, line, col, line, col + 1, "expected an indented block");
         }
