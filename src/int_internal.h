@@ -30,4 +30,10 @@ Value int_divmod(Value a, Value b);
 /* abs(v) for an int-like v. */
 Value int_abs(Value v);
 
+/* v = m * 2**e, 0.5 <= |m| < 1, m correctly rounded (m = 0, e = 0 for 0). */
+double int_frexp(Value v, int64_t *e);
+
+/* The largest int we agree to build (bits); past it: MemoryError. */
+#define INT_MAX_BITS ((uint64_t)1 << 33)
+
 #endif

@@ -34,8 +34,6 @@
 #include "containers.h"
 #include "int_internal.h"
 
-/* The largest int we agree to build: 2**33 bits = 1 GB. */
-#define INT_MAX_BITS ((uint64_t)1 << 33)
 
 /* Python's hash modulus for numbers: the Mersenne prime 2**61 - 1. */
 #define HASH_MODULUS (((uint64_t)1 << 61) - 1)
@@ -210,6 +208,35 @@ static double mpz_to_double_rounded(mpz_srcptr z) {
     if (rem > 2 || (rem == 2 && (q & 1))) q++;
     double d = ldexp((double)q, (int)(shift + 2 > (size_t)INT_MAX ? INT_MAX : shift + 2));
     return mpz_sgn(z) < 0 ? -d : d;
+}
+
+/* v = m * 2**e with 0.5 <= |m| < 1, m correctly rounded to 53 bits
+ * (CPython's _PyLong_Frexp): lets math.log take huge ints. */
+double int_frexp(Value v, int64_t *e) {
+    IntArg a;
+    mpz_srcptr z = int_arg(&a, v);
+    if (mpz_sgn(z) == 0) { *e = 0; return 0.0; }
+    size_t bits = mpz_sizeinbase(z, 2);
+    if (bits <= DBL_MANT_DIG) {
+        int ie;
+        double m = frexp(mpz_get_d(z), &ie);
+        *e = ie;
+        return m;
+    }
+    size_t shift = bits - (DBL_MANT_DIG + 2);
+    mpz_t top;
+    mpz_init(top);
+    mpz_tdiv_q_2exp(top, z, shift);
+    uint64_t q = mpz_getlimbn(top, 0);
+    mpz_clear(top);
+    if (mpz_scan1(z, 0) < shift) q |= 1;
+    uint64_t rem = q & 3;
+    q >>= 2;
+    if (rem > 2 || (rem == 2 && (q & 1))) q++;
+    double m = ldexp((double)q, -DBL_MANT_DIG);           /* in [0.5, 1] */
+    *e = (int64_t)bits;
+    if (m == 1.0) { m = 0.5; ++*e; }
+    return mpz_sgn(z) < 0 ? -m : m;
 }
 
 double int_as_double(Value v) {
