@@ -51,7 +51,10 @@ static Value ilist(int n, ...) {
 Test(set, iteration_order_matches_python) {
     cr_assert_str_eq(repr_of(iset(3, 3, 1, 2)), "{1, 2, 3}");
     cr_assert_str_eq(repr_of(iset(5, 33, 100, 5, 1000, 10)), "{33, 100, 5, 1000, 10}");
-    cr_assert_str_eq(repr_of(iset(4, -1, -2, 7, 8)), "{8, -2, -1, 7}");
+    /* s = set(); s.add(-1); s.add(-2); s.add(7); s.add(8): hash(-1) == hash(-2) collide.
+     * (The literal {-1, -2, 7, 8} prints {8, -2, -1, 7}: CPython's compiler rebuilds the
+     * constant frozenset by re-inserting in table order.) */
+    cr_assert_str_eq(repr_of(iset(4, -1, -2, 7, 8)), "{8, 7, -1, -2}");
     Value s = set_new(VNULL);
     for (int i = 0; i < 10; i++) set_add(s, MK_INT(i * 8));
     cr_assert_str_eq(repr_of(s), "{0, 32, 64, 8, 40, 72, 16, 48, 24, 56}");
@@ -189,7 +192,7 @@ Test(set, frozenset_hashes_match_python) {
     for (int i = 3; i < 50; i++) set_discard(s, MK_INT(i));
     cr_assert_eq(obj_hash(frozenset_new(s)), (int64_t)-4850097147344926394LL);   /* hash(frozenset({0, 1, 2})) */
     Value f = frozenset_new(r);
-    cr_assert_eq(frozenset_new(f), f);       /* frozenset(f) is f */
+    cr_assert_eq(obj_call(OBJ_VAL(&FrozenSetType), &f, 1, VNULL), f);   /* frozenset(f) is f */
 }
 
 Test(set, iteration_guard) {
