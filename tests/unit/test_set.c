@@ -204,3 +204,47 @@ Test(set, iteration_guard) {
     cr_assert_null((void *)obj_next(it));
     expect_error(&Exc_RuntimeError, "Set changed size during iteration");
 }
+
+/* Random adds/discards/pops against a membership array: dummies, resizes
+ * and the pop finger must never lose or duplicate an element. */
+static unsigned long long rng = 0x2545F4914F6CDD1DULL;
+static unsigned rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return (unsigned)rng; }
+
+Test(set, random_ops_against_reference) {
+    enum { N = 500 };
+    bool in[N] = { false };
+    size_t count = 0;
+    Value s = set_new(VNULL);
+    for (int step = 0; step < 30000; step++) {
+        intptr_t k = rnd() % N;
+        unsigned op = rnd() % 10;
+        if (op < 5) {
+            cr_assert_eq(set_add(s, MK_INT(k)), 0);
+            if (!in[k]) { in[k] = true; count++; }
+        } else if (op < 9) {
+            int r = set_discard(s, MK_INT(k));
+            cr_assert_eq(r, in[k] ? 1 : 0);
+            if (in[k]) { in[k] = false; count--; }
+        } else if (count > 0) {
+            Value v = obj_call_method_cstr(s, "pop", 0);
+            cr_assert(IS_INT(v));
+            cr_assert(in[AS_INT(v)], "popped an absent element");
+            in[AS_INT(v)] = false;
+            count--;
+        }
+        cr_assert_eq(obj_len(s), (intptr_t)count);
+        if (step % 1000 == 0) {
+            for (intptr_t i = 0; i < N; i++) cr_assert_eq(set_contains(s, MK_INT(i)), in[i]);
+            size_t pos = 0, seen = 0;
+            Value key;
+            while (set_next(s, &pos, &key)) { cr_assert(in[AS_INT(key)]); seen++; }
+            cr_assert_eq(seen, count);
+            /* a frozen copy hashes like a frozenset built from scratch */
+            Value fresh = list_new(0);
+            for (intptr_t i = N - 1; i >= 0; i--) if (in[i]) list_append(fresh, MK_INT(i));
+            cr_assert_eq(obj_hash(frozenset_new(s)), obj_hash(frozenset_new(fresh)));
+            Value copy = obj_call_method_cstr(s, "copy", 0);
+            cr_assert_eq(obj_richcmp_bool(copy, s, RC_EQ), 1);
+        }
+    }
+}
