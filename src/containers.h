@@ -25,6 +25,13 @@ Value calliter_new(Value callable, Value sentinel);
 /* reversed(seq): the builtin's logic (used by ReversedType's constructor). */
 Value reversed_of(Value seq);
 
+/* list[int]: a types.GenericAlias-like object (obj_iter.c). Every
+ * container type lists ctr_class_getitem as its __class_getitem__
+ * (METH_CLASS); other rooms may too. */
+extern Type GenericAliasType;
+Value generic_alias_new(Value origin, Value args);
+Value ctr_class_getitem(Value cls, Value *args, size_t nargs, Value kwnames);
+
 /* ===== __index__ ================================================================== */
 
 /* v as an int (new ref): ints and bools as they are, else v.__index__().

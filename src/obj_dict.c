@@ -1005,6 +1005,7 @@ static const MethodDef dict_methods[] = {
     { "clear", m_clear, METH_DEFAULT },
     { "fromkeys", m_fromkeys, METH_CLASS },
     { "__reversed__", m_reversed, METH_DEFAULT },
+    { "__class_getitem__", ctr_class_getitem, METH_CLASS },
     { NULL, NULL, 0 }
 };
 

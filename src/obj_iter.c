@@ -422,6 +422,134 @@ static void calliter_traverse(Obj *o, VisitFn visit, void *arg) {
     if (it->sentinel) visit(it->sentinel, arg);
 }
 
+/* ===== generic aliases: list[int] ===================================================== */
+
+/* What list[int] evaluates to (types.GenericAlias): annotations are run in
+ * 3.11, so every container type answers __class_getitem__ with one. */
+typedef struct { Obj h; Value origin, args; } GenericAliasObj;
+#define GA(v) ((GenericAliasObj *)AS_OBJ(v))
+
+Value generic_alias_new(Value origin, Value args) {
+    GenericAliasObj *g = (GenericAliasObj *)gc_alloc(&GenericAliasType, sizeof(GenericAliasObj));
+    if (!g) return VNULL;
+    g->origin = incref(origin);
+    g->args = IS_TYPE(args, &TupleType) ? incref(args) : tuple_pack(1, args);
+    if (!g->args) { decref(OBJ_VAL(g)); return VNULL; }
+    return OBJ_VAL(g);
+}
+
+Value ctr_class_getitem(Value cls, Value *args, size_t nargs, Value kwnames) {
+    if (ctr_one_arg("__class_getitem__", nargs, kwnames) < 0) return VNULL;
+    return generic_alias_new(cls, args[0]);
+}
+
+/* One parameter as CPython writes it: ..., a nested alias's repr, a
+ * class's qualified name (bare for builtins), else repr(). */
+static int ga_add_item(StrBuf *b, Value p) {
+    if (p == Ellipsis) { sb_adds(b, "..."); return 0; }
+    if (IS_TYPE(p, &GenericAliasType)) return sb_add_value_repr(b, p);
+    Value qual = obj_getattr_opt(p, NM.__qualname__);
+    Value mod = qual ? obj_getattr_opt(p, NM.__module__) : VNULL;
+    int r;
+    if (err_occurred()) r = -1;
+    else if (!qual || !mod || !IS_STR(qual) || !IS_STR(mod)) r = sb_add_value_repr(b, p);
+    else {
+        if (!str_eq_cstr(mod, "builtins")) { sb_add(b, STR_DATA(mod), STR_LEN(mod)); sb_addc(b, '.'); }
+        sb_add(b, STR_DATA(qual), STR_LEN(qual));
+        r = 0;
+    }
+    decref(qual);
+    decref(mod);
+    return r;
+}
+
+static Value ga_repr(Value self) {
+    StrBuf b;
+    sb_init(&b);
+    int r = ga_add_item(&b, GA(self)->origin);
+    sb_addc(&b, '[');
+    size_t n = TUPLE_LEN(GA(self)->args);
+    if (n == 0) sb_adds(&b, "()");
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        if (i) sb_adds(&b, ", ");
+        r = ga_add_item(&b, TUPLE_ITEMS(GA(self)->args)[i]);
+    }
+    sb_addc(&b, ']');
+    if (r < 0) { sb_free(&b); return VNULL; }
+    return sb_finish(&b);
+}
+
+static Value ga_call(Value self, Value *args, size_t nargs, Value kwnames) {
+    return obj_call(GA(self)->origin, args, nargs, kwnames);
+}
+
+/* Attributes of the alias itself first, then the origin's (list[int].__name__). */
+static Value ga_getattr(Value self, Value name) {
+    Value r = obj_generic_getattr(self, name);
+    if (r || !err_matches(&Exc_AttributeError)) return r;
+    err_clear();
+    return obj_getattr(GA(self)->origin, name);
+}
+
+static Value ga_richcmp(Value a, Value b, RichCmpOp op) {
+    if (!IS_TYPE(a, &GenericAliasType) || !IS_TYPE(b, &GenericAliasType) || (op != RC_EQ && op != RC_NE))
+        return incref(NotImplemented);
+    int eq = obj_eq(GA(a)->origin, GA(b)->origin);
+    if (eq > 0) eq = obj_eq(GA(a)->args, GA(b)->args);
+    if (eq < 0) return VNULL;
+    return bool_new(op == RC_EQ ? eq : !eq);
+}
+
+static int64_t ga_hash(Value self) {
+    int64_t h0 = obj_hash(GA(self)->origin);
+    if (h0 == -1) return -1;
+    int64_t h1 = obj_hash(GA(self)->args);
+    if (h1 == -1) return -1;
+    int64_t h = h0 ^ h1;
+    return h == -1 ? -2 : h;
+}
+
+static Value ga_get_origin(Value self) { return incref(GA(self)->origin); }
+static Value ga_get_args(Value self) { return incref(GA(self)->args); }
+
+static void ga_dealloc(Obj *o) {
+    GenericAliasObj *g = (GenericAliasObj *)o;
+    clearref(&g->origin);
+    clearref(&g->args);
+}
+static void ga_traverse(Obj *o, VisitFn visit, void *arg) {
+    GenericAliasObj *g = (GenericAliasObj *)o;
+    if (g->origin) visit(g->origin, arg);
+    if (g->args) visit(g->args, arg);
+}
+
+static const GetSetDef ga_getsets[] = {
+    { "__origin__", ga_get_origin, NULL },
+    { "__args__", ga_get_args, NULL },
+    { NULL, NULL, NULL }
+};
+
+Type GenericAliasType = {
+    STATIC_TYPE_HEAD,
+    .name = "GenericAlias",
+    .flags = TF_GC,
+    .size = sizeof(GenericAliasObj),
+    .tp_new = ctr_no_new,
+    .dealloc = ga_dealloc,
+    .traverse = ga_traverse,
+    .clear = ga_dealloc,
+    .repr = ga_repr,
+    .hash = ga_hash,
+    .richcmp = ga_richcmp,
+    .call = ga_call,
+    .getattr = ga_getattr,
+};
+
+static const MethodDef class_getitem_method[] = {
+    { "__class_getitem__", ctr_class_getitem, METH_CLASS },
+    { NULL, NULL, 0 }
+};
+
 /* ===== types ========================================================================= */
 
 static const MethodDef reversed_methods[] = {
@@ -448,6 +576,11 @@ ITER_TYPE(CallIterType, "callable_iterator", 0, CallIterObj, calliter_tp_new, ca
           calliter_traverse, calliter_next);
 
 void iter_init_types(void) {
+    type_add_getsets(&GenericAliasType, ga_getsets);
+    type_ready(&GenericAliasType);
+    Type *generic[] = { &EnumerateType };
+    for (size_t i = 0; i < sizeof generic / sizeof *generic; i++)
+        type_add_methods(generic[i], class_getitem_method);
     type_ready(&EnumerateType);
     type_ready(&ZipType);
     type_ready(&MapType);

@@ -866,6 +866,7 @@ static const MethodDef list_methods[] = {
     { "reverse", m_reverse, METH_DEFAULT },
     { "sort", m_sort, METH_DEFAULT },
     { "__reversed__", m_reversed, METH_DEFAULT },
+    { "__class_getitem__", ctr_class_getitem, METH_CLASS },
     { NULL, NULL, 0 }
 };
 

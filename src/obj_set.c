@@ -958,6 +958,7 @@ static const MethodDef set_methods[] = {
     { "issubset", m_issubset, METH_DEFAULT },
     { "issuperset", m_issuperset, METH_DEFAULT },
     { "isdisjoint", m_isdisjoint, METH_DEFAULT },
+    { "__class_getitem__", ctr_class_getitem, METH_CLASS },
     { NULL, NULL, 0 }
 };
 
@@ -970,6 +971,7 @@ static const MethodDef frozenset_methods[] = {
     { "issubset", m_issubset, METH_DEFAULT },
     { "issuperset", m_issuperset, METH_DEFAULT },
     { "isdisjoint", m_isdisjoint, METH_DEFAULT },
+    { "__class_getitem__", ctr_class_getitem, METH_CLASS },
     { NULL, NULL, 0 }
 };
 

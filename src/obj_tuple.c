@@ -344,6 +344,7 @@ static const MethodDef tuple_methods[] = {
     { "count", tuple_count, METH_DEFAULT },
     { "index", tuple_index, METH_DEFAULT },
     { "__getnewargs__", tuple_getnewargs, METH_DEFAULT },
+    { "__class_getitem__", ctr_class_getitem, METH_CLASS },
     { NULL, NULL, 0 }
 };
 

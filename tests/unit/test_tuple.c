@@ -187,3 +187,25 @@ Test(tuple, reversed_and_seq_iter) {
     cr_assert_str_eq(repr_of(list_from_iterable(si)), "[1, 2, 3]");
     cr_assert(!err_occurred());
 }
+
+/* list[int] and friends (annotations are evaluated in 3.11). */
+Test(tuple, generic_alias) {
+    Value li = obj_getitem(OBJ_VAL(&ListType), OBJ_VAL(&IntType));
+    cr_assert(li);
+    cr_assert_str_eq(repr_of(li), "list[int]");
+    Value inner = obj_getitem(OBJ_VAL(&ListType), OBJ_VAL(&IntType));
+    Value d = obj_getitem(OBJ_VAL(&DictType), tuple_pack(2, OBJ_VAL(&StrType), inner));
+    cr_assert_str_eq(repr_of(d), "dict[str, list[int]]");
+    Value t = obj_getitem(OBJ_VAL(&TupleType), tuple_pack(2, OBJ_VAL(&IntType), Ellipsis));
+    cr_assert_str_eq(repr_of(t), "tuple[int, ...]");
+    cr_assert_str_eq(repr_of(obj_getitem(OBJ_VAL(&TupleType), tuple_empty())), "tuple[()]");
+    cr_assert_str_eq(repr_of(obj_getitem(OBJ_VAL(&SetType), MK_INT(1))), "set[1]");
+    cr_assert_eq(obj_richcmp_bool(li, inner, RC_EQ), 1);
+    cr_assert_eq(obj_hash(li), obj_hash(inner));
+    Value made = obj_call(li, NULL, 0, VNULL);
+    cr_assert_str_eq(repr_of(made), "[]");
+    Value name = obj_getattr_cstr(li, "__name__");
+    cr_assert(name);
+    cr_assert_str_eq(STR_DATA(name), "list");
+    cr_assert_eq(obj_getattr_cstr(li, "__origin__"), OBJ_VAL(&ListType));
+}
