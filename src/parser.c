@@ -1354,7 +1354,7 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
     if (ps->failed) return;
     int incomplete = ps->at_eof && ps->mode == PARSE_SINGLE;
     /* Past the last line CPython shows the last line, without a caret. */
-    int eof_token = ps->at_eof && (kind == TK_ENDMARKER || kind == TK_DEDENT);
+    int eof_token = ps->at_eof && (kind == TK_ENDMARKER || kind == TK_DEDENT) && !ps->msg_prefix;
     int line = eof_token ? ps->prev.end_line : t->line;
     int col = eof_token ? -1 : t->col;
     int index = ps->line_index - 1;             /* t's place in its logical line */
@@ -1414,8 +1414,10 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
                         "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
         return;
     }
-    if (ps->bracket_depth > 0 && can_end_expression(ps->prev.kind) && can_start_expression(kind) &&
-        apy_token_acceptable(parser, TK_COMMA)) {
+    /* Like CPython's invalid_expression rule: two expressions side by side
+     * inside brackets. (Not probed: lemon may have reduced past the point
+     * where a comma would have fitted.) */
+    if (ps->bracket_depth > 0 && can_end_expression(ps->prev.kind) && can_start_expression(kind)) {
         int d = ps->bracket_depth;
         parser_error_at(ps, SE_SYNTAX, ps->elem_start[d].line, ps->elem_start[d].col,
                         t->end_line, t->end_col, "invalid syntax. Perhaps you forgot a comma?");
