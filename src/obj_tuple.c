@@ -17,8 +17,10 @@
 #include "ast.h"
 #include "containers.h"
 
-/* The one empty tuple: immortal and never tracked, like the singletons. */
-static TupleObj empty_tuple = { .h = { IMMORTAL_RC, &TupleType }, .len = 0, .hash = -1 };
+/* The one empty tuple, made on first use and never released: a heap
+ * object like any other (the collector reads a header in front of every
+ * object it visits, which a static object would not have). */
+static Value empty_tuple;
 
 /* ===== construction ================================================================ */
 
@@ -40,7 +42,13 @@ static Value tuple_alloc(Type *t, size_t n) {
     return OBJ_VAL(tp);
 }
 
-Value tuple_empty(void) { return incref(OBJ_VAL(&empty_tuple)); }
+Value tuple_empty(void) {
+    if (!empty_tuple) {
+        empty_tuple = tuple_alloc(&TupleType, 0);
+        if (!empty_tuple) return VNULL;
+    }
+    return incref(empty_tuple);
+}
 
 Value tuple_new(size_t n) {
     if (n == 0) return tuple_empty();

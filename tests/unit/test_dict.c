@@ -320,3 +320,35 @@ Test(dict, views) {
     cr_assert_str_eq(repr_of(list_from_iterable(obj_call_method_cstr(it, "__reversed__", 0))),
                      "[('c', 3), ('b', 2), ('a', 1)]");
 }
+
+/* Cycles through every container kind are found by the collector (their
+ * traverse/clear slots are right), and nothing reachable is freed. */
+Test(dict, gc_collects_container_cycles) {
+    gc_collect();
+    Value keep = list_new(0);
+    list_append(keep, MK_INT(42));
+    for (int round = 0; round < 3; round++) {
+        Value l = list_new(0);
+        list_append(l, l);                              /* list -> itself */
+        Value d = dict_new();
+        dict_set_str(d, "self", d);                     /* dict -> itself */
+        dict_set_str(d, "list", l);
+        Value t = tuple_pack(2, d, keep);               /* tuple -> dict -> ... */
+        list_append(l, t);
+        Value it = obj_iter(l);                          /* iterator -> list */
+        list_append(l, it);
+        Value view = obj_call_method_cstr(d, "items", 0);
+        dict_set_str(d, "view", view);                   /* view -> dict */
+        Value s = set_new(VNULL);
+        set_add(s, t);                                   /* set -> tuple */
+        dict_set_str(d, "set", s);
+        Value e = obj_call(OBJ_VAL(&EnumerateType), &l, 1, VNULL);
+        list_append(l, e);                               /* enumerate -> iterator -> list */
+        decref(l); decref(d); decref(t); decref(it); decref(view); decref(s); decref(e);
+        size_t found = gc_collect();
+        cr_assert(found >= 8, "collected %zu", found);
+    }
+    cr_assert_eq(LIST_LEN(keep), 1);
+    cr_assert_eq(LIST_ITEMS(keep)[0], MK_INT(42));
+    cr_assert_str_eq(repr_of(keep), "[42]");
+}
