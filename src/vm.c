@@ -609,7 +609,7 @@ static inline bool can_resume_inline(Value recv) {
 #define POP() (*--sp)
 #define TOP() (sp[-1])
 #define SECOND() (sp[-2])
-#define PEEK(n) (sp[-(n)])
+#define PEEK(n) (sp[-(intptr_t)(n)])
 #define SAVE() (f->ip = ip, f->sp = sp)
 #define LOAD_REGS() (co = f->code, ip = f->ip, sp = f->sp, locals = f->slots, consts = TUPLE_ITEMS(co->consts), names = TUPLE_ITEMS(co->names))
 
