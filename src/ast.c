@@ -7,6 +7,7 @@
  */
 #include "ast.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,7 +344,10 @@ static void dump_quoted(FILE *out, const char *s, size_t len, int is_bytes) {
         else if (c == '\r') fputs("\\r", out);
         else if (c == '\t') fputs("\\t", out);
         else if (c < 0x20 || c == 0x7f || (is_bytes && c >= 0x80)) fprintf(out, "\\x%02x", c);
-        else fputc(c, out);
+        else if (c == 0xC2 && i + 1 < len && ((unsigned char)s[i + 1] <= 0xA0 ||
+                                              (unsigned char)s[i + 1] == 0xAD)) {
+            fprintf(out, "\\x%02x", (unsigned char)s[++i]);   /* C1 controls, as repr() */
+        } else fputc(c, out);
     }
     fputc(q, out);
 }
@@ -380,9 +384,10 @@ static void dump_constant(FILE *out, const Constant *c) {
     case CONST_ELLIPSIS: fputs("Ellipsis", out); break;
     case CONST_INT: {
         /* Decimal like Python's repr when it fits; else the digits as written. */
-        char *end;
+        char *end = NULL;
+        errno = 0;
         unsigned long long v = c->len < 64 ? strtoull(c->s, &end, c->base) : 0;
-        if (c->len < 64 && *end == '\0' && (c->base != 10 || c->len < 19)) {
+        if (c->len < 64 && errno == 0 && *end == '\0') {
             fprintf(out, "%llu", v);
         } else {
             if (c->base == 16) fputs("0x", out);

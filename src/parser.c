@@ -1067,14 +1067,14 @@ static int fstr_field(FStr *f, int i, int spec_depth) {
         if (spec_depth >= 2) { fstr_error(f, j, "f-string: expressions nested too deeply"); return -1; }
         NodeList spec_parts = {0};
         FStr sf = *f;
+        sf.span = f->tok;                 /* CPython 3.11: the spec's own token */
         sf.parts = &spec_parts;
         sf.lit = (Buf){0};
         int end = fstr_parts(&sf, j + 1, 1, spec_depth + 1);
         fstr_flush(&sf);
         free(sf.lit.data);
         if (end < 0) return -1;
-        /* CPython 3.11 spans a format spec from its own token to the end. */
-        spec = node_tt(f->ps, N_JoinedStr, f->tok, f->span);
+        spec = node_tt(f->ps, N_JoinedStr, f->tok, f->tok);
         spec->v.joinedstr.values = spec_parts;
         j = end;
     }
