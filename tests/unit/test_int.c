@@ -312,11 +312,13 @@ Test(int_, bool_singletons) {
 static Value call_kw(Value f, Value *args, size_t nargs, const char *kw, Value kwval) {
     if (!f) return VNULL;
     Value all[8];
-    memcpy(all, args, nargs * sizeof(Value));
+    if (nargs) memcpy(all, args, nargs * sizeof(Value));
     Value kwnames = VNULL;
     if (kw) {
         all[nargs] = kwval;
-        kwnames = tuple_pack(1, str_from_cstr(kw));
+        Value name = str_from_cstr(kw);
+        kwnames = tuple_pack(1, name);
+        decref(name);
     }
     Value r = obj_call(f, all, nargs, kwnames);
     decref(kwnames);
