@@ -6,6 +6,7 @@
  * that a left-deep chain of 200,000 BinOps cannot overflow the C stack.
  */
 #include "ast.h"
+#include "lexer.h"   /* lexer_nonprintable_len: Unicode classes for repr-like escapes */
 
 #include <errno.h>
 #include <math.h>
@@ -344,36 +345,39 @@ static void dump_quoted(FILE *out, const char *s, size_t len, int is_bytes) {
         else if (c == '\r') fputs("\\r", out);
         else if (c == '\t') fputs("\\t", out);
         else if (c < 0x20 || c == 0x7f || (is_bytes && c >= 0x80)) fprintf(out, "\\x%02x", c);
-        else if (c == 0xC2 && i + 1 < len && ((unsigned char)s[i + 1] <= 0xA0 ||
-                                              (unsigned char)s[i + 1] == 0xAD)) {
-            fprintf(out, "\\x%02x", (unsigned char)s[++i]);   /* C1 controls, as repr() */
+        else if (!is_bytes && c >= 0x80 && lexer_nonprintable_len(s + i) > 0) {
+            /* repr() escapes what str.isprintable() rejects. */
+            int n = lexer_nonprintable_len(s + i);
+            unsigned cp = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+            for (int k = 1; k < n; k++) cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3F);
+            if (cp < 0x100) fprintf(out, "\\x%02x", cp);
+            else if (cp < 0x10000) fprintf(out, "\\u%04x", cp);
+            else fprintf(out, "\\U%08x", cp);
+            i += (size_t)n - 1;
         } else fputc(c, out);
     }
     fputc(q, out);
 }
 
-/* Python's float repr: the shortest digits that read back the same. */
+/* Python's float repr: the shortest digits that read back the same, in
+ * positional notation for exponents -4..15 and scientific otherwise. */
 static void dump_float(FILE *out, double f, int imag) {
-    char buf[40];
-    if (isinf(f)) { fputs(imag ? "infj" : "inf", out); return; }
+    char buf[48];
+    if (isinf(f)) { fputs(f < 0 ? "-inf" : "inf", out); if (imag) fputc('j', out); return; }
     if (isnan(f)) { fputs(imag ? "nanj" : "nan", out); return; }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, f);
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, f);
         if (strtod(buf, NULL) == f) break;
     }
-    /* Python switches to exponents only below 1e-4 and from 1e16 on. */
-    char *e = strchr(buf, 'e');
-    if (e) {
-        int exp = atoi(e + 1), prec = 0;
-        for (char *p = buf; p < e; p++) prec += *p >= '0' && *p <= '9';
-        if (exp >= -4 && exp < 16) {
-            int decimals = prec - 1 - exp;
-            snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, f);
-        }
+    int exp = atoi(strchr(buf, 'e') + 1);
+    if (exp >= -4 && exp < 16) {
+        int decimals = prec - 1 - exp;
+        snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, f);
+        /* 1.0 keeps its ".0" (but 1j, not 1.0j). */
+        if (!strchr(buf, '.') && !imag) strcat(buf, ".0");
     }
-    /* 1.0 keeps its ".0" (but 1j, not 1.0j). */
-    int plain = strpbrk(buf, ".eni") == NULL;
-    fprintf(out, "%s%s%s", buf, plain && !imag ? ".0" : "", imag ? "j" : "");
+    fprintf(out, "%s%s", buf, imag ? "j" : "");
 }
 
 static void dump_constant(FILE *out, const Constant *c) {

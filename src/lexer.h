@@ -69,6 +69,10 @@ void lexer_init(Lexer *lx, const char *buf, size_t len, const char *filename, Sy
  * TK_ENDMARKER it keeps returning TK_ENDMARKER. */
 int lexer_next(Lexer *lx, Token *t);
 
+/* Byte length of the UTF-8 code point at s if str.isprintable() is false
+ * for it (controls, format characters, separators but ' ', unassigned), else 0. */
+int lexer_nonprintable_len(const char *s);
+
 /* "NAME", "LPAR", "IF", ... (stable names for --tokens and the tests). */
 const char *lexer_token_name(int kind);
 

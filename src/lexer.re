@@ -605,6 +605,20 @@ int lexer_next(Lexer *lx, Token *t) {
     }
 }
 
+/* ---- printable characters (for repr-like dumps) ----------------------------------------------- */
+
+/* Byte length of the code point at s (valid UTF-8, not at its NUL end) if
+ * Python's str.isprintable() would call it non-printable, else 0. */
+int lexer_nonprintable_len(const char *s) {
+    const char *cur = s, *mar = s;
+    (void)mar;
+    /*!re2c
+        " "      { return 0; }
+        nonprint { return (int)(cur - s); }
+        *        { return 0; }
+    */
+}
+
 /* ---- token names ------------------------------------------------------------------------------ */
 
 const char *lexer_token_name(int kind) {
