@@ -245,11 +245,12 @@ typedef struct {
     const char *prefix; size_t nprefix;
     const char *digits; size_t ndigits;
     const char *rest; size_t nrest;   /* ".5e+10", "%", "inf", a 'c' character … */
+    size_t rest_chars;                 /* its width in code points */
 } Number;
 
 static Value layout_number(const Spec *sp, const Number *num) {
     size_t nsign = num->sign ? 1 : 0;
-    intptr_t non_digit = (intptr_t)(nsign + num->nprefix + num->nrest);
+    intptr_t non_digit = (intptr_t)(nsign + num->nprefix + num->rest_chars);
     intptr_t min_width = (sp->fill == '0' && sp->align == '=') ? sp->width - non_digit : 0;
     /* the digits, grouped and zero-filled, first (their width decides the padding) */
     StrBuf g;
@@ -320,7 +321,7 @@ static Value format_float_spec(double d, Spec *sp, const char *spec, size_t len)
 Value format_int(Value v, const char *spec, size_t len) {
     if (len == 0) return obj_str(v);
     Spec sp;
-    if (parse_spec_n(spec, len, &sp, 'd', '>', "int") < 0) return VNULL;
+    if (parse_spec_n(spec, len, &sp, 'd', '>', obj_type_name(v)) < 0) return VNULL;
     int base = 10;
     switch (sp.type) {
     case 'b': base = 2; break;
@@ -337,7 +338,7 @@ Value format_int(Value v, const char *spec, size_t len) {
     }
     if (sp.precision != -1) return err_format(&Exc_ValueError, "Precision not allowed in integer format specifier");
     if (sp.z) return err_format(&Exc_ValueError, "Negative zero coercion (z) not allowed in integer format specifier");
-    Number num = {0, "", 0, "", 0, "", 0};
+    Number num = {0, "", 0, "", 0, "", 0, 0};
     if (sp.type == 'c') {
         if (sp.sign) return err_format(&Exc_ValueError, "Sign not allowed with integer format specifier 'c'");
         if (sp.alt) return err_format(&Exc_ValueError, "Alternate form (#) not allowed with integer format specifier 'c'");
@@ -353,6 +354,7 @@ Value format_int(Value v, const char *spec, size_t len) {
         char ch[4];
         num.rest = ch;
         num.nrest = str_utf8_encode((uint32_t)x, ch);
+        num.rest_chars = 1;
         return layout_number(&sp, &num);
     }
     bool negative;
@@ -402,7 +404,7 @@ static Value format_float_spec(double d, Spec *sp, const char *spec, size_t len)
         sb_free(&t);
         return r;
     }
-    Number num = {0, "", 0, "", 0, "", 0};
+    Number num = {0, "", 0, "", 0, "", 0, 0};
     bool negative = n && buf[0] == '-';
     if (negative) { buf++; n--; }
     num.sign = sign_for(negative, sp->sign);
@@ -411,7 +413,7 @@ static Value format_float_spec(double d, Spec *sp, const char *spec, size_t len)
     num.digits = buf;
     num.ndigits = k;
     num.rest = buf + k;
-    num.nrest = n - k;
+    num.nrest = num.rest_chars = n - k;
     Value r = layout_number(sp, &num);
     sb_free(&t);
     return r;

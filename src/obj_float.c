@@ -16,6 +16,7 @@
  */
 #include <math.h>
 #include <float.h>
+#include <limits.h>
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
@@ -112,17 +113,18 @@ static void digits_shortest(double x, Digits *dg) {
     digits_from_e(dg, buf);
 }
 
-/* Room for snprintf output of size n (+ NUL). */
-static bool digits_room(Digits *dg, size_t n) {
-    if (n < sizeof dg->small) { dg->p = dg->small; return true; }
-    dg->p = gc_malloc(n + 1);
+/* Room for snprintf output of size n (+ NUL); n < 0 means snprintf gave up. */
+static bool digits_room(Digits *dg, int n) {
+    if (n < 0 || n == INT_MAX) { err_no_memory(); return false; }
+    if ((size_t)n < sizeof dg->small) { dg->p = dg->small; return true; }
+    dg->p = gc_malloc((size_t)n + 1);
     return dg->p != NULL;
 }
 
 /* Mode 2: `ndigits` significant digits, correctly rounded. */
 static bool digits_sig(double x, int ndigits, Digits *dg) {
     int n = snprintf(NULL, 0, "%.*e", ndigits - 1, x);
-    if (!digits_room(dg, (size_t)n)) return false;
+    if (!digits_room(dg, n)) return false;
     char *tmp = gc_malloc((size_t)n + 1);
     if (!tmp) { digits_free(dg); return false; }
     snprintf(tmp, (size_t)n + 1, "%.*e", ndigits - 1, x);
@@ -134,7 +136,7 @@ static bool digits_sig(double x, int ndigits, Digits *dg) {
 /* Mode 3: `ndigits` digits after the point, correctly rounded. */
 static bool digits_fixed(double x, int ndigits, Digits *dg) {
     int n = snprintf(NULL, 0, "%.*f", ndigits, x);
-    if (!digits_room(dg, (size_t)n)) return false;
+    if (!digits_room(dg, n)) return false;
     snprintf(dg->p, (size_t)n + 1, "%.*f", ndigits, x);
     /* "iii.fff" → digits "iiifff", decpt = len("iii"), then strip zeros */
     char *dot = strchr(dg->p, '.');

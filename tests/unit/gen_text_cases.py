@@ -43,6 +43,8 @@ def cval(v):
     if isinstance(v, float):
         return 'F(0x%016xULL)' % struct.unpack('<Q', struct.pack('<d', v))[0]
     if isinstance(v, str):
+        if '\0' in v:
+            return 'SN(%s, %d)' % (cstr(v), len(v.encode()))
         return 'S(%s)' % cstr(v)
     if isinstance(v, bytes):
         return 'B(%s, %d)' % (cstr(v), len(v))

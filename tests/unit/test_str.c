@@ -110,9 +110,9 @@ Test(str, strbuf) {
     cr_assert_eq(sb_add_value_repr(&b, S("\xC3\xA9")), 0);
     Value s = sb_finish(&b);
     cr_assert(s);
-    cr_assert_eq(STR_LEN(s), 1000 + 1 + 2 + 7 + 3 + 4);
+    cr_assert_eq(STR_LEN(s), 1000 + 1 + 2 + 8 + 3 + 4);
     cr_assert_str_eq(STR_DATA(s) + 1000, "|xy<42:'q'>0.1'\xC3\xA9'");
-    cr_assert_eq(AS_STR(s)->nchars, 1000 + 1 + 2 + 7 + 3 + 3);
+    cr_assert_eq(AS_STR(s)->nchars, 1000 + 1 + 2 + 8 + 3 + 3);
     /* an empty buffer gives '' */
     sb_init(&b);
     cr_assert_eq(STR_LEN(sb_finish(&b)), 0);

@@ -16,6 +16,7 @@
 
 /* Values: the tests never free them (the process is short-lived). */
 TH_STATIC Value S(const char *s) { Value v = str_from_cstr(s); cr_assert(v, "str_from_cstr"); return v; }
+TH_STATIC Value SN(const char *s, size_t n) { Value v = str_new(s, n); cr_assert(v); return v; }
 TH_STATIC Value B(const char *s, size_t n) { Value v = bytes_new(s, n); cr_assert(v); return v; }
 TH_STATIC Value I(long long i) { return int_from_i64(i); }
 TH_STATIC Value BIG(const char *digits) { Value v = int_from_string(digits, strlen(digits), 10); cr_assert(v); return v; }
