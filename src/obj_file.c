@@ -406,7 +406,7 @@ Value file_from_stream(FILE *fp, const char *name, const char *mode) {
     f->readable = reading;
     f->writable = !reading;
     f->utf8 = 1;
-    f->newline = NL_UNIVERSAL;
+    f->newline = NL_LF;       /* CPython's std streams on POSIX: no translation */
     f->flush_stdout_first = fp == stderr && isatty(STDOUT_FILENO);
     f->name = str_from_cstr(name);
     f->mode = str_from_cstr(mode);
