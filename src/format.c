@@ -508,7 +508,7 @@ static Value percent_long(Value v, uint32_t ch, int flags, intptr_t prec) {
         decref(iobj);
         return err_format(&Exc_TypeError, "%%%c format: an integer is required, not %T", (int)ch, v);
     }
-    int base = ch == 'o' ? 8 : (ch == 'x' || ch == 'X') ? 16 : 10;
+    int base = ch == 'o' ? 8 : (ch == 'x' || ch == 'X') ? 16 : 10;   /* d, i, u: 10 */
     bool negative;
     size_t n;
     char *digits = int_digits(iobj, base, &negative, &n);
@@ -716,7 +716,7 @@ Value format_percent(Value fmt, Value args) {
         case 'r': str = obj_repr(v); break;
         case 'a': str = obj_ascii(v); break;
         case 'd': case 'i': case 'u':
-            str = percent_long(v, 'd', flags, prec); numeric = true; break;
+            str = percent_long(v, ch, flags, prec); numeric = true; break;
         case 'o': case 'x': case 'X':
             str = percent_long(v, ch, flags, prec); numeric = true; break;
         case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
