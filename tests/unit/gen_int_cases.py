@@ -135,3 +135,102 @@ path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'int_cases.inc')
 with open(path, 'w') as f:
     f.write('\n'.join(lines) + '\n')
 print('wrote %s (%d binop cases)' % (path, count))
+
+# ---- math module: (function, args) -> repr or error -------------------------------------
+import math, random
+def arg_code(x):
+    if isinstance(x, bool): return 'True_' if x else 'False_'
+    if isinstance(x, int): return 'I(%s)' % c(str(x))
+    if isinstance(x, float): return 'F(0x%016xULL)' % struct.unpack('<Q', struct.pack('<d', x))[0]
+    if isinstance(x, list): return 'LIST(%d%s)' % (len(x), ''.join(', ' + arg_code(y) for y in x))
+    raise TypeError(x)
+
+inf, nan = math.inf, math.nan
+math_calls = [
+    ('sqrt', [4]), ('sqrt', [2.0]), ('sqrt', [-1]), ('sqrt', [-0.0]), ('sqrt', [10**400]), ('sqrt', [inf]),
+    ('exp', [1]), ('exp', [1000]), ('exp', [-1000]), ('exp', [709]), ('exp2', [3]), ('expm1', [1e-10]),
+    ('log', [math.e]), ('log', [0]), ('log', [-1]), ('log', [0.0]), ('log', [10**400]), ('log', [2**1100]),
+    ('log', [-(2**1100)]), ('log', [8, 2]), ('log', [10**400, 10]), ('log', [2, 1]), ('log', [True]),
+    ('log2', [2**2000]), ('log2', [8]), ('log10', [10**400]), ('log10', [1000]), ('log1p', [-1]),
+    ('floor', [2.5]), ('floor', [-0.5]), ('floor', [inf]), ('floor', [nan]), ('floor', [10**30]),
+    ('floor', [True]), ('ceil', [2.1]), ('ceil', [-2.1]), ('ceil', [1e20]), ('trunc', [-2.7]), ('trunc', [5]),
+    ('fabs', [-3]), ('fabs', [-0.0]), ('pow', [2, 10]), ('pow', [2, 1024]), ('pow', [0, -1]),
+    ('pow', [-8, 1/3]), ('pow', [0, 0]), ('pow', [nan, 0]), ('pow', [1, nan]), ('pow', [-0.0, -1]),
+    ('pow', [2, 0.5]), ('pow', [-2, inf]), ('pow', [0.5, -inf]), ('pow', [-inf, 3]), ('pow', [-inf, -3]),
+    ('sin', [0]), ('sin', [1]), ('sin', [inf]), ('cos', [1e22]), ('tan', [1]), ('tan', [inf]),
+    ('asin', [-2]), ('acos', [2]), ('acos', [0.5]), ('atan', [inf]), ('atan2', [0, -1]), ('atan2', [-0.0, -1]),
+    ('atan2', [1, 1]), ('sinh', [1000]), ('cosh', [1]), ('tanh', [0.5]), ('asinh', [1]), ('acosh', [0.5]),
+    ('atanh', [1]), ('hypot', []), ('hypot', [3]), ('hypot', [-3]), ('hypot', [3, 4]),
+    ('hypot', [1e-320, 1e-320]), ('hypot', [1, 2, 3]), ('hypot', [0.1, 0.2, 0.3, 0.4]), ('hypot', [1e308, 1e308]),
+    ('hypot', [inf, nan]), ('hypot', [nan, 1]), ('hypot', [1.5, 2.25, 3.125]), ('hypot', [7, 24]),
+    ('dist', [[1, 2], [4, 6]]), ('dist', [[1], [1, 2]]), ('dist', [[0.1, 0.7, 1.3], [2.2, -1.1, 4.0]]),
+    ('degrees', [math.pi]), ('radians', [180]), ('radians', [45]), ('isnan', [nan]), ('isinf', [-inf]),
+    ('isfinite', [1e308]), ('copysign', [1, -0.0]), ('copysign', [3, -1]), ('fmod', [-7, 3]), ('fmod', [inf, 1]),
+    ('fmod', [1, inf]), ('fmod', [1, 0]), ('modf', [-2.5]), ('modf', [inf]), ('frexp', [8]), ('frexp', [0]),
+    ('frexp', [inf]), ('frexp', [-0.375]), ('ldexp', [0.5, 4]), ('ldexp', [1.0, 2000]), ('ldexp', [1.0, 10**30]),
+    ('ldexp', [1.0, -10**30]), ('ldexp', [1.0, -1074]), ('ldexp', [1.0, -1075]), ('ldexp', [1.0, 2.0]),
+    ('fsum', [[0.1] * 10]), ('fsum', [[1e308, 1e308]]), ('fsum', [[inf, -inf]]), ('fsum', [[inf, 1]]),
+    ('fsum', [[1e-16, 1, 1e16]]), ('fsum', [[1, 1e100, 1, -1e100]]), ('fsum', [[]]), ('fsum', [[0.1, 0.2, 0.3]]),
+    ('fsum', [[2**53, 1, 1]]), ('prod', [[]]), ('prod', [[1, 2, 3, 4]]), ('prod', [[2.5, 4]]),
+    ('gcd', []), ('gcd', [12, 18]), ('gcd', [-12, 18]), ('gcd', [0, 0]), ('gcd', [2**100, 6**50]),
+    ('gcd', [1.5]), ('gcd', [12, 18, 8]), ('lcm', []), ('lcm', [4, 6]), ('lcm', [-4, 6]), ('lcm', [4, 6, 0]),
+    ('lcm', [2**70, 3**40]), ('factorial', [0]), ('factorial', [5]), ('factorial', [30]), ('factorial', [-1]),
+    ('factorial', [5.0]), ('factorial', [True]), ('factorial', [10**20]), ('comb', [10, 3]), ('comb', [3, 10]),
+    ('comb', [-1, 2]), ('comb', [5, -1]), ('comb', [10**20, 2]), ('comb', [100, 50]), ('perm', [10, 3]),
+    ('perm', [5]), ('perm', [3, 10]), ('perm', [5, -1]), ('perm', [200, 100]), ('perm', [10**20, 3]),
+    ('isqrt', [0]), ('isqrt', [15]), ('isqrt', [16]), ('isqrt', [10**40 + 1]), ('isqrt', [-1]), ('isqrt', [True]),
+    ('isclose', [1.0, 1.0000000001]), ('isclose', [1, 1.1]), ('isclose', [inf, inf]), ('isclose', [inf, 1e308]),
+    ('gamma', [0]), ('gamma', [5]), ('gamma', [0.5]), ('gamma', [-1]), ('gamma', [172]), ('lgamma', [-1]),
+    ('lgamma', [10]), ('erf', [1]), ('erfc', [1]), ('nextafter', [1, 2]), ('ulp', [1.0]), ('ulp', [0.0]),
+    ('remainder', [5, 3]), ('remainder', [inf, 3]), ('cbrt', [8]), ('cbrt', [-27]),
+]
+emit('')
+emit('static void math_cases(void) {')
+for name, args in math_calls:
+    r = outcome(lambda: getattr(math, name)(*args))
+    emit('    MATH(%s, %s, %d%s);' % (c(name), c(r), len(args), ''.join(', ' + arg_code(a) for a in args)))
+emit('}')
+
+# ---- random module: programs and what they print -------------------------------------------
+def rnd_cases():
+    out = []
+    def case(label, f):
+        out.append((label, repr(f())))
+    R = random.Random
+    case('seed42_random', lambda: (random.seed(42), [random.random() for _ in range(5)])[1])
+    case('seed0_randint', lambda: (random.seed(0), [random.randint(1, 6) for _ in range(20)])[1])
+    case('seed_big', lambda: (random.seed(12345678901234567890123), [random.getrandbits(100), random.randrange(10**30), random.random()])[1])
+    case('seed_neg', lambda: (random.seed(-5), random.random())[1])
+    case('seed_str', lambda: (random.seed('hello'), random.random())[1])
+    case('seed_bytes', lambda: (random.seed(b'abc'), random.random())[1])
+    case('seed_long_str', lambda: (random.seed('x' * 200), random.random())[1])
+    case('seed_float', lambda: (random.seed(3.7), random.random())[1])
+    case('seed_v1', lambda: (random.seed('hello', version=1), random.random())[1])
+    case('getrandbits', lambda: (random.seed(1), [random.getrandbits(k) for k in (0, 1, 5, 31, 32, 33, 63, 64, 65, 200)])[1])
+    case('choice', lambda: (random.seed(2), [random.choice('abcdefghij') for _ in range(15)])[1])
+    case('shuffle', lambda: (random.seed(3), (lambda l: (random.shuffle(l), l)[1])(list(range(20))))[1])
+    case('sample_pool', lambda: (random.seed(4), random.sample(range(30), 5))[1])
+    case('sample_set', lambda: (random.seed(5), random.sample(range(1000), 10))[1])
+    case('sample_counts', lambda: (random.seed(6), random.sample(['a', 'b', 'c'], 5, counts=[3, 1, 2]))[1])
+    case('choices', lambda: (random.seed(7), random.choices('abc', k=10))[1])
+    case('choices_w', lambda: (random.seed(8), random.choices('abc', weights=[1, 5, 10], k=10))[1])
+    case('choices_cum', lambda: (random.seed(8), random.choices([1, 2, 3], cum_weights=[0.5, 0.75, 1.0], k=6))[1])
+    case('uniform', lambda: (random.seed(9), [random.uniform(1, 10), random.uniform(-2.5, 2.5)])[1])
+    case('gauss', lambda: (random.seed(10), [random.gauss(), random.gauss(), random.gauss(5, 2)])[1])
+    case('normal', lambda: (random.seed(11), [random.normalvariate(), random.normalvariate(1, 3)])[1])
+    case('expo', lambda: (random.seed(12), [random.expovariate(2), random.expovariate(0.5)])[1])
+    case('tri', lambda: (random.seed(13), [random.triangular(), random.triangular(0, 10, 8), random.triangular(1, 1, 1)])[1])
+    case('randrange_step', lambda: (random.seed(14), [random.randrange(0, 100, 7) for _ in range(5)] + [random.randrange(100, 0, -3) for _ in range(5)])[1])
+    case('randrange_big', lambda: (random.seed(15), [random.randrange(-10**25, 10**25) for _ in range(3)])[1])
+    case('randbytes', lambda: (random.seed(16), random.randbytes(9))[1])
+    case('instance', lambda: (lambda r: [r.random(), r.randint(1, 100)])(R(7)))
+    case('instance_str', lambda: R('seed').random())
+    return out
+emit('')
+emit('static const RandomCase random_cases[] = {')
+for label, r in rnd_cases():
+    emit('    {%s, %s},' % (c(label), c(r)))
+emit('};')
+with open(path, 'w') as f:
+    f.write('\n'.join(lines) + '\n')
+print('math and random cases added')

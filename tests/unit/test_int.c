@@ -7,6 +7,7 @@
  * be normalised: a value that fits a small int is never a BigIntObj.
  */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <string.h>
 #include "object.h"
 #include "vm.h"
@@ -20,6 +21,13 @@ typedef struct { const char *v; long long bits; int overflow; } FloatCase;
 typedef struct { const char *s; size_t len; int base; const char *expect; int prefix; } ParseCase;
 typedef struct { const char *a, *b, *m, *expect; } PowModCase;
 typedef struct { const char *v, *hex, *oct, *bin; } ReprCase;
+typedef struct { const char *label, *expect; } RandomCase;
+
+static Value I(const char *s);
+static Value F(unsigned long long bits);
+static Value LIST(int n, ...);
+static void math_check(const char *name, const char *expect, int n, ...);
+#define MATH(name, expect, n, ...) math_check(name, expect, n, ##__VA_ARGS__)
 
 #include "int_cases.inc"
 
@@ -467,4 +475,59 @@ Test(int_, true_division_by_zero_messages) {
                      "!ZeroDivisionError: integer division or modulo by zero");
     cr_assert_str_eq(outcome(int_binop(MK_INT(0), MK_INT(-1), OP_POW)),
                      "!ZeroDivisionError: 0.0 cannot be raised to a negative power");
+}
+
+/* ===== the math module ==================================================================== */
+
+static Value F(unsigned long long bits) {
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return float_new(d);
+}
+
+static Value LIST(int n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    Value l = list_new(0);
+    for (int i = 0; i < n; i++) {
+        Value v = va_arg(ap, Value);
+        list_append(l, v);
+        decref(v);
+    }
+    va_end(ap);
+    return l;
+}
+
+static Value math_module;
+static size_t math_failures;
+
+static void math_check(const char *name, const char *expect, int n, ...) {
+    Value args[8];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) args[i] = va_arg(ap, Value);
+    va_end(ap);
+    Value f = obj_getattr_cstr(math_module, name);
+    cr_assert(f, "math.%s missing", name);
+    Value r = obj_call(f, args, (size_t)n, VNULL);
+    check_normalised(r);
+    const char *got = outcome(r);
+    if (strcmp(got, expect) != 0 && math_failures++ < 30)
+        cr_log_error("math.%s(%d args): got %s, want %s", name, n, got, expect);
+    decref(r);
+    decref(f);
+    for (int i = 0; i < n; i++) decref(args[i]);
+}
+
+Test(int_, math_vs_python) {
+    math_module = math_module_init();
+    cr_assert(math_module);
+    math_failures = 0;
+    math_cases();
+    cr_assert_eq(math_failures, 0, "%zu math cases differ from python3", math_failures);
+    Value pi = obj_getattr_cstr(math_module, "pi");
+    cr_assert_str_eq(outcome(pi), "3.141592653589793");
+    Value tau = obj_getattr_cstr(math_module, "tau");
+    cr_assert_str_eq(outcome(tau), "6.283185307179586");
+    decref(pi); decref(tau);
 }
