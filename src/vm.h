@@ -120,6 +120,7 @@ typedef struct VM {
     uint64_t steps, max_steps; /* --max-steps */
     double deadline;           /* --timeout (monotonic seconds), 0 = none */
     bool virtual_time;         /* --virtual-time */
+    double time_offset;        /* seconds the virtual clock has jumped: added to every clock (time module too) */
     bool in_finalize_all;
     int exit_code;
     /* tracing (trace.h): a mask of enabled event kinds; 0 = off */
@@ -145,6 +146,11 @@ Value vm_run_class_body(Value func, Value ns);
 Frame *frame_new(CodeObj *code, Value func, Value globals, Value builtins, Value locals);
 void  vm_safepoint(void);      /* handle vm.pending (GC, finalizers, signals, budgets) */
 bool  vm_check_recursion(void); /* false + RecursionError if too deep */
+/* Under the virtual clock, time jumps instead of passing; every clock the
+ * program can read (loop.time(), time.time(), time.monotonic() …) adds the
+ * total jump, so a program prints what it would print in real time. */
+static inline double vm_time_offset(void) { return vm.time_offset; }
+static inline void vm_advance_time_offset(double dt) { vm.time_offset += dt; }
 
 /* ===== the error indicator ========================================= errors.c ===== */
 void  err_set(Value exc);                        /* steals an exception instance; chains __context__ */
