@@ -580,17 +580,30 @@ static Value parse_float_text(const char *s, size_t len, Value orig) {
     size_t n = j - i;
     char *buf = n < sizeof small ? small : gc_malloc(n + 1);
     if (!buf) return VNULL;
-    /* copy, dropping underscores that sit between two digits */
+    /* copy: Unicode decimal digits become ASCII ones (as CPython's
+     * _PyUnicode_TransformDecimalAndSpaceToASCII), and underscores must sit
+     * between two digits, which are then joined */
     size_t m = 0;
     bool ok = n > 0;
-    for (size_t k = i; k < j && ok; k++) {
-        char c = s[k];
+    for (size_t k = i; k < j && ok;) {
+        uint32_t c;
+        size_t len = str_utf8_decode(s + k, j - k, &c);
+        k += len;
         if (c == '_') {
-            ok = k > i && k + 1 < j && (unsigned)(s[k - 1] - '0') < 10 && (unsigned)(s[k + 1] - '0') < 10;
+            ok = m > 0 && (unsigned)(buf[m - 1] - '0') < 10 && k < j;
+            if (ok) {
+                uint32_t d;
+                str_utf8_decode(s + k, j - k, &d);
+                ok = uni_decimal_value(d) >= 0;
+            }
             continue;
         }
-        if ((uint8_t)c >= 0x80) ok = false;
-        buf[m++] = c;
+        if (c >= 0x80) {
+            int dv = uni_decimal_value(c);
+            if (dv < 0) { ok = false; break; }
+            c = (uint32_t)('0' + dv);
+        }
+        buf[m++] = (char)c;
     }
     buf[m] = 0;
     double d = 0;

@@ -143,6 +143,18 @@ bool uni_isprintable(uint32_t c) {
 }
 static bool uni_isalpha(uint32_t c) { return c < 128 ? ascii_alpha(c) : UNI_IN(uni_alpha, c); }
 static bool uni_isdecimal(uint32_t c) { return c < 128 ? ascii_digit(c) : UNI_IN(uni_decimal, c); }
+/* The value of a decimal digit (category Nd: every run of them is 0..9). */
+int uni_decimal_value(uint32_t c) {
+    if (c < 128) return ascii_digit(c) ? (int)(c - '0') : -1;
+    size_t lo = 0, hi = sizeof uni_decimal / sizeof uni_decimal[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c < uni_decimal[mid].lo) hi = mid;
+        else if (c > uni_decimal[mid].hi) lo = mid + 1;
+        else return (int)((c - uni_decimal[mid].lo) % 10);
+    }
+    return -1;
+}
 static bool uni_isdigit(uint32_t c) { return c < 128 ? ascii_digit(c) : UNI_IN(uni_digit, c); }
 static bool uni_isnumeric(uint32_t c) { return c < 128 ? ascii_digit(c) : UNI_IN(uni_numeric, c); }
 static bool uni_isalnum(uint32_t c) { return uni_isalpha(c) || uni_isnumeric(c); }

@@ -31,6 +31,7 @@ int sb_add_double(StrBuf *b, double d, char code, int precision, int flags);
 int64_t text_hash_bytes(const void *data, size_t n);
 bool uni_isspace(uint32_t c);
 bool uni_isprintable(uint32_t c);
+int  uni_decimal_value(uint32_t c);   /* 0..9 for any Nd character, else -1 */
 /* str from bytes the caller knows are UTF-8, with nchars already counted. */
 Value str_new_known(const char *utf8, size_t len, size_t nchars);
 /* str from bytes that may be invalid UTF-8: bad sequences become U+FFFD. */
