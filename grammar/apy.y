@@ -467,9 +467,9 @@ await_primary(A) ::= AWAIT(K) primary(E). { A = node_tn(ps, N_Await, &K, E); A->
 
 primary(A) ::= atom(E). { A = E; }
 primary(A) ::= primary(P) DOT NAME(N). { A = mk_attribute(ps, P, &N); }
-primary(A) ::= primary(P) LPAR(L) RPAR(R). { A = mk_call(ps, P, &L, NULL, &R); }
-primary(A) ::= primary(P) LPAR(L) arglist(G) RPAR(R). { A = mk_call(ps, P, &L, &G, &R); }
-primary(A) ::= primary(P) LPAR(L) arglist(G) COMMA RPAR(R). { A = mk_call(ps, P, &L, &G, &R); }
+primary(A) ::= primary(P) LPAR(L) RPAR(R). { A = mk_call(ps, P, &L, NULL, 0, &R); }
+primary(A) ::= primary(P) LPAR(L) arglist(G) RPAR(R). { A = mk_call(ps, P, &L, &G, 0, &R); }
+primary(A) ::= primary(P) LPAR(L) arglist(G) COMMA RPAR(R). { A = mk_call(ps, P, &L, &G, 1, &R); }
 primary(A) ::= primary(P) LSQB subscripts(S) RSQB(R). { A = mk_subscript(ps, P, &S, &R); }
 
 %type arglist {NodeList}

@@ -139,6 +139,8 @@ typedef struct ParseState {
     int depth;                 /* INDENTs minus DEDENTs fed so far */
     struct { int kind, line, col; } headers[LEX_MAX_INDENT + 2]; /* compound stmt per depth */
     int bracket_depth;         /* open brackets at the current token */
+    char bracket_kind[LEX_MAX_PAREN + 2]; /* '(', '[' or '{' at each depth */
+    Token line_second;         /* second token of the current logical line */
     struct { int line, col; } elem_start[LEX_MAX_PAREN + 2]; /* current element in each */
     int elem_pending;          /* the next token starts an element */
     int at_eof;                /* the current token was made up at end of input */
@@ -188,7 +190,8 @@ Node *mk_compare(ParseState *ps, Node *l, CmpOpKind op, Node *r);
 Node *mk_namedexpr(ParseState *ps, Node *target, Node *value);
 Node *mk_starred(ParseState *ps, const Token *star, Node *value);
 Node *mk_attribute(ParseState *ps, Node *value, const Token *name);
-Node *mk_call(ParseState *ps, Node *func, const Token *lpar, NodeList *args, const Token *rpar);
+Node *mk_call(ParseState *ps, Node *func, const Token *lpar, NodeList *args, int trailing_comma,
+              const Token *rpar);
 Node *mk_subscript(ParseState *ps, Node *value, SeqBuild *s, const Token *rsqb);
 Node *mk_slice(ParseState *ps, Node *lower, const Token *colon, Node *upper, SliceStep *step);
 Node *mk_paren(ParseState *ps, const Token *l, SeqBuild *s, const Token *r);

@@ -423,9 +423,24 @@ static void split_args(ParseState *ps, NodeList *items, NodeList *args, NodeList
     }
 }
 
-Node *mk_call(ParseState *ps, Node *func, const Token *lpar, NodeList *items, const Token *rpar) {
+/* Where the `for` of a bare generator expression is: after its element. */
+static void bare_genexp_error(ParseState *ps, const Node *g, const char *msg) {
+    int line, col;
+    end_of(ps, g->v.comp.elt, &line, &col);
+    const char *eol;
+    const char *text = find_line(ps->buf, ps->len, line, &eol);
+    while (text && text + col < eol && (text[col] == ' ' || text[col] == '\t')) col++;
+    parser_error_at(ps, SE_SYNTAX, line, col, line, col + 3, "%s", msg);
+}
+
+Node *mk_call(ParseState *ps, Node *func, const Token *lpar, NodeList *items, int trailing_comma,
+              const Token *rpar) {
     Node *n = node_nt(ps, N_Call, func, rpar);
     n->v.call.func = func;
+    if (items && trailing_comma && items->len == 1 && items->items[0]->kind == N_GeneratorExp &&
+        items->items[0]->parenthesized == BARE_GENEXP) {
+        parser_error_node(ps, items->items[0], "Generator expression must be parenthesized");
+    }
     if (items) {
         split_args(ps, items, &n->v.call.args, &n->v.call.keywords, rpar);
         if (items->len == 1 && items->items[0]->kind == N_GeneratorExp &&
@@ -760,7 +775,7 @@ Node *mk_assign(ParseState *ps, NodeList *chain) {
     Node *first = chain->items[0];
     for (int i = 0; i < chain->len - 1; i++) {
         Node *t = chain->items[i];
-        if (t->kind == N_Yield || t->kind == N_YieldFrom) {
+        if ((t->kind == N_Yield || t->kind == N_YieldFrom) && !t->parenthesized) {
             parser_error_node(ps, t, "assignment to yield expression not possible");
         }
     }
@@ -879,7 +894,15 @@ Node *mk_classdef(ParseState *ps, const Token *kw, const Token *name, NodeList *
                   NodeList *body) {
     Node *n = node_tn(ps, N_ClassDef, kw, NULL);
     n->v.classdef.name = tok_str(ps, name);
-    if (args) split_args(ps, args, &n->v.classdef.bases, &n->v.classdef.keywords, NULL);
+    if (args) {
+        for (int i = 0; i < args->len; i++) {
+            const Node *a = args->items[i];
+            if (a->kind == N_GeneratorExp && a->parenthesized == BARE_GENEXP) {
+                bare_genexp_error(ps, a, "invalid syntax");
+            }
+        }
+        split_args(ps, args, &n->v.classdef.bases, &n->v.classdef.keywords, NULL);
+    }
     n->v.classdef.body = *body;
     node_end_at_list(n, body);
     return n;
@@ -990,6 +1013,7 @@ static int fstr_parts(FStr *f, int i, int in_spec, int spec_depth);
  * index after its closing '}', or -1. */
 static int fstr_field(FStr *f, int i, int spec_depth) {
     const char *b = f->body;
+    if (spec_depth >= 2) { fstr_error(f, i, "f-string: expressions nested too deeply"); return -1; }
     int n = f->len, j = i + 1, nest = 0;
     char quote = 0;
     int triple = 0;
@@ -1064,7 +1088,6 @@ static int fstr_field(FStr *f, int i, int spec_depth) {
     }
     Node *spec = NULL;
     if (j < n && b[j] == ':') {
-        if (spec_depth >= 2) { fstr_error(f, j, "f-string: expressions nested too deeply"); return -1; }
         NodeList spec_parts = {0};
         FStr sf = *f;
         sf.span = f->tok;                 /* CPython 3.11: the spec's own token */
@@ -1305,11 +1328,12 @@ static void track_token(ParseState *ps, const Token *t) {
     }
     if (k == TK_LPAR || k == TK_LSQB || k == TK_LBRACE) {
         if (ps->bracket_depth < LEX_MAX_PAREN + 1) ps->bracket_depth++;
+        ps->bracket_kind[ps->bracket_depth] = *t->start;
         ps->elem_pending = 1;
     } else if (k == TK_RPAR || k == TK_RSQB || k == TK_RBRACE) {
         if (ps->bracket_depth > 0) ps->bracket_depth--;
-    } else if (k == TK_COMMA && ps->bracket_depth > 0) {
-        ps->elem_pending = 1;
+    } else if ((k == TK_COMMA || k == TK_COLON) && ps->bracket_depth > 0) {
+        ps->elem_pending = 1;          /* a dict value or slice part starts anew too */
     }
     if (k == TK_NEWLINE || k == TK_INDENT || k == TK_DEDENT) {
         if (k == TK_INDENT && ps->depth < LEX_MAX_INDENT) ps->depth++;
@@ -1324,8 +1348,9 @@ static void track_token(ParseState *ps, const Token *t) {
             ps->headers[ps->depth].line = t->line;
             ps->headers[ps->depth].col = t->col;
         }
-    } else if (ps->line_index == 1 && ps->line_first.kind == TK_ASYNC) {
-        ps->headers[ps->depth].kind = k;
+    } else if (ps->line_index == 1) {
+        ps->line_second = *t;
+        if (ps->line_first.kind == TK_ASYNC) ps->headers[ps->depth].kind = k;
     }
     ps->line_index++;
 }
@@ -1377,8 +1402,26 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
         ps->err->incomplete = incomplete;
         return;
     }
-    if (kind == TK_NEWLINE && apy_token_acceptable(parser, TK_COLON)) {
+    int fk = ps->line_first.kind;
+    if (apy_token_acceptable(parser, TK_COLON) && (kind == TK_NEWLINE ||
+        (ps->bracket_depth == 0 && (fk == TK_TRY || fk == TK_FINALLY || fk == TK_ELSE ||
+                                    fk == TK_FOR || fk == TK_CLASS)))) {
         error_at_token(ps, SE_SYNTAX, t, "expected ':'");
+        return;
+    }
+    if (fk == TK_DEF && index == 2 && kind != TK_LPAR) {
+        error_at_token(ps, SE_SYNTAX, t, "expected '('");
+        return;
+    }
+    if (kind == TK_COMMA && fk == TK_EXCEPT && ps->bracket_depth == 0 && index >= 2) {
+        parser_error_at(ps, SE_SYNTAX, ps->line_second.line, ps->line_second.col, t->end_line,
+                        t->end_col, "multiple exception types must be parenthesized");
+        return;
+    }
+    int inner = ps->bracket_depth + (kind == TK_RBRACE);   /* the '}' was counted already */
+    if ((kind == TK_RBRACE || kind == TK_COMMA) && ps->prev.kind == TK_COLON && inner > 0 &&
+        ps->bracket_kind[inner] == '{') {
+        error_at_token(ps, SE_SYNTAX, &ps->prev, "expression expected after dictionary key and ':'");
         return;
     }
     const Token *first = &ps->line_first;
@@ -1417,8 +1460,8 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
     /* Like CPython's invalid_expression rule: two expressions side by side
      * inside brackets. (Not probed: lemon may have reduced past the point
      * where a comma would have fitted.) */
-    if (ps->bracket_depth > 0 && can_end_expression(ps->prev.kind) && can_start_expression(kind)) {
-        int d = ps->bracket_depth;
+    int d = ps->bracket_depth - (kind == TK_LPAR || kind == TK_LSQB || kind == TK_LBRACE);
+    if (d > 0 && can_end_expression(ps->prev.kind) && can_start_expression(kind)) {
         parser_error_at(ps, SE_SYNTAX, ps->elem_start[d].line, ps->elem_start[d].col,
                         t->end_line, t->end_col, "invalid syntax. Perhaps you forgot a comma?");
         return;

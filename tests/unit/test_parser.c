@@ -744,6 +744,17 @@ Test(errors, calls_and_parameters) {
     SYN("[*a for a in b]", "iterable unpacking cannot be used in comprehension", 1, 2);
     SYN("(*a)", "cannot use starred expression here", 1, 2);
     SYN("if x = 1: pass", "invalid syntax. Maybe you meant '==' or ':=' instead of '='?", 1, 4);
+    SYN("f(a for a in b, )", "Generator expression must be parenthesized", 1, 3);
+    SYN("class C(x for x in y): pass", "invalid syntax", 1, 11);
+    SYN("x = {1:}", "expression expected after dictionary key and ':'", 1, 7);
+    SYN("x = {'a': 1 'b': 2}", "invalid syntax. Perhaps you forgot a comma?", 1, 11);
+    SYN("try:\n  pass\nexcept E, F:\n  pass", "multiple exception types must be parenthesized", 3, 8);
+    SYN("def f[T](): pass", "expected '('", 1, 6);
+    SYN("else pass", "invalid syntax", 1, 1);
+    SYN("try pass", "expected ':'", 1, 5);
+    SYN("x = (yield) = 1", "cannot assign to yield expression", 1, 6);
+    SYN("[a as b]", "invalid syntax", 1, 4);
+    SYN("f\"{x:{y:{z}}}\"", "f-string: expressions nested too deeply", 1, 15);
 }
 
 Test(errors, literals_and_fstrings) {
