@@ -431,7 +431,33 @@ Value format_float(double d, const char *spec, size_t len) {
     }
 }
 
-/* ===== format() dispatch ================================================================== */
+/* ===== format() dispatch ==================================================================
+ * Built-in types are formatted here directly; anything else goes through
+ * obj_format (object.c), which calls a user __format__ — or, when the
+ * __format__ it finds is our own (an int/float/str subclass that does not
+ * override it), comes back to format_value. */
+
+/* v is an int, float or str, or an instance of a subclass of one. */
+static Value format_builtin(Value v, const char *spec, size_t len) {
+    Type *t = TYPE_OF(v);
+    if (t == &BoolType) return len == 0 ? obj_str(v) : format_int(v, spec, len);
+    if (len == 0 && t != &IntType && t != &FloatType && t != &StrType) return obj_str(v);
+    if (str_check(v)) return format_str(v, spec, len);
+    if (float_check(v)) return format_float(((FloatObj *)AS_OBJ(v))->v, spec, len);
+    return format_int(v, spec, len);
+}
+
+static bool is_builtin_number_or_str(Value v) {
+    return IS_INT(v) || int_check(v) || float_check(v) || str_check(v);
+}
+
+/* Does v's class keep the built-in __format__ (not overridden in apy)? */
+static bool keeps_builtin_format(Value v) {
+    Type *t = TYPE_OF(v);
+    if (t == &IntType || t == &BoolType || t == &FloatType || t == &StrType) return true;
+    Value m = type_lookup(t, NM.__format__);
+    return !m || IS_TYPE(m, &MethodDescrType) || IS_TYPE(m, &SlotWrapperType);
+}
 
 Value format_value_cstr(Value v, const char *spec, size_t len) {
     if (IS_INT(v)) return format_int(v, spec, len);
@@ -440,6 +466,7 @@ Value format_value_cstr(Value v, const char *spec, size_t len) {
     if (t == &FloatType) return format_float(((FloatObj *)AS_OBJ(v))->v, spec, len);
     if (t == &IntType) return format_int(v, spec, len);
     if (t == &BoolType) return len == 0 ? obj_str(v) : format_int(v, spec, len);
+    if (is_builtin_number_or_str(v) && keeps_builtin_format(v)) return format_builtin(v, spec, len);
     Value sv = str_new(spec, len);
     if (!sv) return VNULL;
     Value r = obj_format(v, sv);
@@ -450,9 +477,8 @@ Value format_value_cstr(Value v, const char *spec, size_t len) {
 Value format_value(Value v, Value spec) {
     if (!spec) return format_value_cstr(v, "", 0);
     if (!str_check(spec)) return err_format(&Exc_TypeError, "format() argument 2 must be str, not %T", spec);
-    if (IS_INT(v) || AS_OBJ(v)->type == &StrType || AS_OBJ(v)->type == &FloatType ||
-        AS_OBJ(v)->type == &IntType || AS_OBJ(v)->type == &BoolType)
-        return format_value_cstr(v, STR_DATA(spec), STR_LEN(spec));
+    if (is_builtin_number_or_str(v) && keeps_builtin_format(v))
+        return format_builtin(v, STR_DATA(spec), STR_LEN(spec));
     return obj_format(v, spec);
 }
 

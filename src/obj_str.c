@@ -742,7 +742,11 @@ static Value str_getitem(Value v, Value key) {
 static intptr_t str_len_slot(Value v) { return (intptr_t)AS_STR(v)->nchars; }
 static int str_truth(Value v) { return AS_STR(v)->len != 0; }
 static int64_t str_hash_slot(Value v) { return str_hash(v); }
-static Value str_str_slot(Value v) { return incref(v); }
+/* str(x) of a str is x itself; of a subclass instance, an exact copy. */
+static Value str_str_slot(Value v) {
+    if (AS_OBJ(v)->type == &StrType) return incref(v);
+    return str_new_known(STR_DATA(v), STR_LEN(v), AS_STR(v)->nchars);
+}
 
 /* Byte offset of needle in hay[from, to), or -1. */
 static intptr_t find_bytes(const char *hay, size_t from, size_t to, const char *needle, size_t n) {
@@ -1013,8 +1017,32 @@ Value str_decode(const void *data, size_t len, Value encoding, const char *error
 
 /* ===== str(...) ===================================================================== */
 
+static Value str_tp_new_exact(Value *args, size_t nargs, Value kwnames);
+
+/* str(...) for str itself, or a subclass: build the text, then copy it into
+ * an instance of the subclass (which has no __dict__: its data is inline). */
 static Value str_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
-    (void)t;
+    Value v = str_tp_new_exact(args, nargs, kwnames);
+    if (!v || t == &StrType) return v;
+    if (!str_check(v)) {
+        err_format(&Exc_TypeError, "__str__ returned non-string (type %T)", v);
+        decref(v);
+        return VNULL;
+    }
+    StrObj *src = AS_STR(v);
+    StrObj *r = (StrObj *)gc_alloc(t, sizeof(StrObj) + src->len + 1);
+    if (r) {
+        r->len = src->len;
+        r->nchars = src->nchars;
+        r->ascii = src->ascii;
+        r->hash = -1;
+        memcpy(r->data, src->data, src->len + 1);
+    }
+    decref(v);
+    return r ? OBJ_VAL(r) : VNULL;
+}
+
+static Value str_tp_new_exact(Value *args, size_t nargs, Value kwnames) {
     static const char *const names[] = {"object", "encoding", "errors"};
     Value a[3];
     if (kwargs_bind("str", args, nargs, kwnames, names, 3, 3, a) < 0) return VNULL;
@@ -2238,6 +2266,7 @@ static const MethodDef stri_methods[] = {
 Type StrType = {
     STATIC_TYPE_HEAD,
     .name = "str",
+    .flags = TF_BASETYPE,
     .size = sizeof(StrObj),
     .tp_new = str_tp_new,
     .dealloc = str_dealloc,
