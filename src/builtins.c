@@ -948,9 +948,68 @@ static Value bi_import(Value self, Value *args, size_t nargs, Value kwnames) {
     return import_module(a[0], globals, fromlist, (int)level);
 }
 
+/* PEP 560: a base that is not a class may name the classes to use instead
+ * (class Box(Generic[T]) really derives from Generic). When some base has
+ * __mro_entries__, *holder receives a tuple laid out like the arguments
+ * (func, name, new bases…, keyword values…) and *out_nargs its positional
+ * count; else *holder stays VNULL. -1 on error. */
+static int resolve_mro_entries(Value *args, size_t nargs, Value kwnames, Value *holder, size_t *out_nargs) {
+    *holder = VNULL;
+    Value mro_entries = str_intern_cstr("__mro_entries__");
+    bool any = false;
+    for (size_t i = 2; i < nargs && !any; i++)
+        any = !(IS_OBJ(args[i]) && obj_isinstance_type(args[i], &TypeType)) && obj_hasattr(args[i], mro_entries);
+    if (!any) return 0;
+    Value orig = tuple_from_array(args + 2, nargs - 2);
+    Value bases = list_new(0);
+    if (!orig || !bases) goto fail;
+    for (size_t i = 2; i < nargs; i++) {
+        Value b = args[i];
+        Value meth = IS_OBJ(b) && obj_isinstance_type(b, &TypeType) ? VNULL : obj_getattr_opt(b, mro_entries);
+        if (!meth) {
+            if (err_occurred() || list_append(bases, b) < 0) goto fail;
+            continue;
+        }
+        Value entries = obj_call1(meth, orig);
+        decref(meth);
+        if (!entries) goto fail;
+        if (!IS_TYPE(entries, &TupleType)) {
+            decref(entries);
+            err_format(&Exc_TypeError, "__mro_entries__ must return a tuple");
+            goto fail;
+        }
+        int r = list_extend(bases, entries);
+        decref(entries);
+        if (r < 0) goto fail;
+    }
+    decref(orig);
+    /* func, name, the new bases, then the keyword values */
+    size_t nb = LIST_LEN(bases), nkw = kwnames ? TUPLE_LEN(kwnames) : 0;
+    Value all = tuple_new(2 + nb + nkw);
+    if (!all) { decref(bases); return -1; }
+    TUPLE_ITEMS(all)[0] = incref(args[0]);
+    TUPLE_ITEMS(all)[1] = incref(args[1]);
+    for (size_t i = 0; i < nb; i++) TUPLE_ITEMS(all)[2 + i] = incref(LIST_ITEMS(bases)[i]);
+    for (size_t i = 0; i < nkw; i++) TUPLE_ITEMS(all)[2 + nb + i] = incref(args[nargs + i]);
+    decref(bases);
+    *holder = all;
+    *out_nargs = 2 + nb;
+    return 0;
+fail:
+    decref(orig);
+    decref(bases);
+    return -1;
+}
+
 static Value bi_build_class(Value self, Value *args, size_t nargs, Value kwnames) {
     (void)self;
-    return type_build_class(args, nargs, kwnames);
+    Value resolved;
+    size_t n;
+    if (resolve_mro_entries(args, nargs, kwnames, &resolved, &n) < 0) return VNULL;
+    if (!resolved) return type_build_class(args, nargs, kwnames);
+    Value r = type_build_class(TUPLE_ITEMS(resolved), n, kwnames);
+    decref(resolved);
+    return r;
 }
 
 /* exit() and quit(): CPython's site.Quitter. */
