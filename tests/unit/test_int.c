@@ -531,3 +531,204 @@ Test(int_, math_vs_python) {
     cr_assert_str_eq(outcome(tau), "6.283185307179586");
     decref(pi); decref(tau);
 }
+
+/* ===== the random module ==================================================================== */
+
+static Value random_module;
+
+/* random.<name>(*args, **{kw: kwval}) */
+static Value R(const char *name, int n, ...) {
+    Value args[8];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) args[i] = va_arg(ap, Value);
+    va_end(ap);
+    Value f = obj_getattr_cstr(random_module, name);
+    cr_assert(f, "random.%s missing", name);
+    Value r = obj_call(f, args, (size_t)n, VNULL);
+    decref(f);
+    return r;
+}
+
+static Value RKW(const char *name, int n, Value *args, const char *kw, Value kwval) {
+    Value f = obj_getattr_cstr(random_module, name);
+    cr_assert(f, "random.%s missing", name);
+    Value r = call_kw(f, args, (size_t)n, kw, kwval);
+    decref(f);
+    return r;
+}
+
+static Value S(const char *s) { return str_from_cstr(s); }
+
+/* [f() for _ in range(n)] */
+#define REPEAT(n, expr) ({ Value l_ = list_new(0); for (int i_ = 0; i_ < (n); i_++) { \
+        Value x_ = (expr); cr_assert(x_, "%s", outcome(VNULL)); list_append(l_, x_); decref(x_); } l_; })
+
+static Value seeded(Value seed) {
+    Value r = R("seed", 1, seed);
+    cr_assert(r, "seed failed: %s", outcome(VNULL));
+    return r;
+}
+
+static Value random_case(const char *label) {
+    Value l;
+    if (!strcmp(label, "seed42_random")) { seeded(MK_INT(42)); return REPEAT(5, R("random", 0)); }
+    if (!strcmp(label, "seed0_randint")) { seeded(MK_INT(0)); return REPEAT(20, R("randint", 2, MK_INT(1), MK_INT(6))); }
+    if (!strcmp(label, "seed_big")) {
+        seeded(I("12345678901234567890123"));
+        l = list_new(0);
+        Value a = R("getrandbits", 1, MK_INT(100)); list_append(l, a); decref(a);
+        Value p = int_pow(MK_INT(10), MK_INT(30), VNULL);
+        a = R("randrange", 1, p); list_append(l, a); decref(a); decref(p);
+        a = R("random", 0); list_append(l, a); decref(a);
+        return l;
+    }
+    if (!strcmp(label, "seed_neg")) { seeded(MK_INT(-5)); return R("random", 0); }
+    if (!strcmp(label, "seed_str")) { seeded(S("hello")); return R("random", 0); }
+    if (!strcmp(label, "seed_bytes")) { seeded(bytes_new("abc", 3)); return R("random", 0); }
+    if (!strcmp(label, "seed_long_str")) {
+        char buf[201]; memset(buf, 'x', 200); buf[200] = 0;
+        seeded(S(buf));
+        return R("random", 0);
+    }
+    if (!strcmp(label, "seed_float")) { seeded(float_new(3.7)); return R("random", 0); }
+    if (!strcmp(label, "seed_v1")) {
+        Value a = S("hello");
+        decref(RKW("seed", 1, &a, "version", MK_INT(1)));
+        return R("random", 0);
+    }
+    if (!strcmp(label, "getrandbits")) {
+        seeded(MK_INT(1));
+        static const int ks[] = {0, 1, 5, 31, 32, 33, 63, 64, 65, 200};
+        return REPEAT(10, R("getrandbits", 1, MK_INT(ks[i_])));
+    }
+    if (!strcmp(label, "choice")) { seeded(MK_INT(2)); Value s = S("abcdefghij"); return REPEAT(15, R("choice", 1, s)); }
+    if (!strcmp(label, "shuffle")) {
+        seeded(MK_INT(3));
+        l = REPEAT(20, MK_INT(i_));
+        decref(R("shuffle", 1, l));
+        return l;
+    }
+    if (!strcmp(label, "sample_pool")) {
+        seeded(MK_INT(4));
+        return R("sample", 2, range_new(MK_INT(0), MK_INT(30), MK_INT(1)), MK_INT(5));
+    }
+    if (!strcmp(label, "sample_set")) {
+        seeded(MK_INT(5));
+        return R("sample", 2, range_new(MK_INT(0), MK_INT(1000), MK_INT(1)), MK_INT(10));
+    }
+    if (!strcmp(label, "sample_counts")) {
+        seeded(MK_INT(6));
+        Value args[2] = {LIST(3, S("a"), S("b"), S("c")), MK_INT(5)};
+        return RKW("sample", 2, args, "counts", LIST(3, MK_INT(3), MK_INT(1), MK_INT(2)));
+    }
+    if (!strcmp(label, "choices")) { seeded(MK_INT(7)); Value a = S("abc"); return RKW("choices", 1, &a, "k", MK_INT(10)); }
+    if (!strcmp(label, "choices_w")) {
+        seeded(MK_INT(8));
+        Value args[2] = {S("abc"), LIST(3, MK_INT(1), MK_INT(5), MK_INT(10))};
+        return RKW("choices", 2, args, "k", MK_INT(10));
+    }
+    if (!strcmp(label, "choices_cum")) {
+        seeded(MK_INT(8));
+        Value f = obj_getattr_cstr(random_module, "choices");
+        Value names = tuple_pack(2, S("cum_weights"), S("k"));
+        Value args[3] = {LIST(3, MK_INT(1), MK_INT(2), MK_INT(3)),
+                         LIST(3, float_new(0.5), float_new(0.75), float_new(1.0)), MK_INT(6)};
+        return obj_call(f, args, 1, names);
+    }
+    if (!strcmp(label, "uniform")) {
+        seeded(MK_INT(9));
+        l = list_new(0);
+        Value a = R("uniform", 2, MK_INT(1), MK_INT(10)); list_append(l, a); decref(a);
+        a = R("uniform", 2, float_new(-2.5), float_new(2.5)); list_append(l, a); decref(a);
+        return l;
+    }
+    if (!strcmp(label, "gauss")) {
+        seeded(MK_INT(10));
+        l = REPEAT(2, R("gauss", 0));
+        Value a = R("gauss", 2, MK_INT(5), MK_INT(2)); list_append(l, a); decref(a);
+        return l;
+    }
+    if (!strcmp(label, "normal")) {
+        seeded(MK_INT(11));
+        l = REPEAT(1, R("normalvariate", 0));
+        Value a = R("normalvariate", 2, MK_INT(1), MK_INT(3)); list_append(l, a); decref(a);
+        return l;
+    }
+    if (!strcmp(label, "expo")) {
+        seeded(MK_INT(12));
+        l = REPEAT(1, R("expovariate", 1, MK_INT(2)));
+        Value a = R("expovariate", 1, float_new(0.5)); list_append(l, a); decref(a);
+        return l;
+    }
+    if (!strcmp(label, "tri")) {
+        seeded(MK_INT(13));
+        l = REPEAT(1, R("triangular", 0));
+        Value a = R("triangular", 3, MK_INT(0), MK_INT(10), MK_INT(8)); list_append(l, a); decref(a);
+        a = R("triangular", 3, MK_INT(1), MK_INT(1), MK_INT(1)); list_append(l, a); decref(a);
+        return l;
+    }
+    if (!strcmp(label, "randrange_step")) {
+        seeded(MK_INT(14));
+        l = REPEAT(5, R("randrange", 3, MK_INT(0), MK_INT(100), MK_INT(7)));
+        for (int i = 0; i < 5; i++) {
+            Value a = R("randrange", 3, MK_INT(100), MK_INT(0), MK_INT(-3));
+            list_append(l, a); decref(a);
+        }
+        return l;
+    }
+    if (!strcmp(label, "randrange_big")) {
+        seeded(MK_INT(15));
+        Value p = int_pow(MK_INT(10), MK_INT(25), VNULL), n = obj_unop(p, UNOP_NEG);
+        return REPEAT(3, R("randrange", 2, n, p));
+    }
+    if (!strcmp(label, "randbytes")) { seeded(MK_INT(16)); return R("randbytes", 1, MK_INT(9)); }
+    if (!strcmp(label, "instance")) {
+        Value inst = obj_call1(obj_getattr_cstr(random_module, "Random"), MK_INT(7));
+        cr_assert(inst, "%s", outcome(VNULL));
+        l = list_new(0);
+        Value a = obj_call_method_cstr(inst, "random", 0); list_append(l, a); decref(a);
+        a = obj_call_method_cstr(inst, "randint", 2, MK_INT(1), MK_INT(100)); list_append(l, a); decref(a);
+        return l;
+    }
+    if (!strcmp(label, "instance_str")) {
+        Value inst = obj_call1(obj_getattr_cstr(random_module, "Random"), S("seed"));
+        cr_assert(inst, "%s", outcome(VNULL));
+        return obj_call_method_cstr(inst, "random", 0);
+    }
+    cr_assert_fail("unknown random case %s", label);
+    return VNULL;
+}
+
+Test(int_, random_vs_python) {
+    random_module = random_module_init();
+    cr_assert(random_module, "%s", outcome(VNULL));
+    for (size_t i = 0; i < sizeof random_cases / sizeof random_cases[0]; i++) {
+        Value r = random_case(random_cases[i].label);
+        cr_expect_str_eq(outcome(r), random_cases[i].expect, "%s", random_cases[i].label);
+    }
+}
+
+Test(int_, random_errors) {
+    random_module = random_module_init();
+    cr_assert_str_eq(outcome(R("randrange", 1, MK_INT(0))), "!ValueError: empty range for randrange()");
+    cr_assert_str_eq(outcome(R("randrange", 2, MK_INT(5), MK_INT(5))),
+                     "!ValueError: empty range for randrange() (5, 5, 0)");
+    cr_assert_str_eq(outcome(R("randrange", 3, MK_INT(0), MK_INT(10), MK_INT(0))), "!ValueError: zero step for randrange()");
+    cr_assert_str_eq(outcome(R("randrange", 1, float_new(2.5))), "!ValueError: non-integer arg 1 for randrange()");
+    cr_assert_str_eq(outcome(R("choice", 1, list_new(0))), "!IndexError: Cannot choose from an empty sequence");
+    cr_assert_str_eq(outcome(R("sample", 2, set_new(VNULL), MK_INT(1))),
+                     "!TypeError: Population must be a sequence.  For dicts or sets, use sorted(d).");
+    cr_assert_str_eq(outcome(R("sample", 2, list_new(0), MK_INT(1))),
+                     "!ValueError: Sample larger than population or is negative");
+    cr_assert_str_eq(outcome(R("getrandbits", 1, MK_INT(-1))), "!ValueError: number of bits must be non-negative");
+    cr_assert_str_eq(outcome(R("seed", 1, list_new(0))),
+                     "!TypeError: The only supported seed types are: None,\nint, float, str, bytes, and bytearray.");
+    cr_assert_str_eq(outcome(R("randint", 1, MK_INT(1))), "!TypeError: randint() missing 1 required positional argument: 'b'");
+    /* unseeded: values in range */
+    decref(R("seed", 0));
+    for (int i = 0; i < 100; i++) {
+        Value x = R("randint", 2, MK_INT(1), MK_INT(6));
+        cr_assert(IS_INT(x) && AS_INT(x) >= 1 && AS_INT(x) <= 6);
+    }
+}
