@@ -86,6 +86,46 @@ static void bump_last_digit(char *buf, size_t cap) {
     snprintf(buf, cap, "%se%+03d", mant, exp);
 }
 
+/* Exact powers of ten (all representable in a double). */
+static const double pow10_exact[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* Fast path for doubles with at most 15 significant digits (most of the
+ * numbers programs print): guess the 15-digit integer m with x ≈ m·10^-k,
+ * and check it exactly — m < 2^53 and 10^|k| ≤ 10^22 are exact doubles, so
+ * one correctly rounded division or multiplication is what strtod would
+ * return (Clinger's fast path). At most one number with ≤ 15 significant
+ * digits lies in a double's rounding interval, so a hit is the shortest
+ * form once its trailing zeros are dropped. */
+static bool shortest_fast15(double x, Digits *dg) {
+    int e10 = (int)floor(log10(x));
+    int k = 14 - e10;
+    if (k < -22 || k > 22) return false;
+    double y = k >= 0 ? x * pow10_exact[k] : x / pow10_exact[-k];
+    double guess = nearbyint(y);
+    for (int d = 0; d < 3; d++) {
+        double m = guess + (d == 0 ? 0 : d == 1 ? -1 : 1);
+        if (m <= 0 || m >= 1e15) continue;
+        double back = k >= 0 ? m / pow10_exact[k] : m * pow10_exact[-k];
+        if (back != x) continue;
+        uint64_t u = (uint64_t)m;
+        char tmp[24];
+        int n = 0;
+        while (u) { tmp[n++] = (char)('0' + u % 10); u /= 10; }
+        /* tmp holds the digits reversed; drop trailing zeros (leading in tmp) */
+        int start = 0;
+        while (start < n - 1 && tmp[start] == '0') start++;
+        dg->len = (size_t)(n - start);
+        for (int i = 0; i < n - start; i++) dg->p[i] = tmp[n - 1 - i];
+        dg->p[dg->len] = 0;
+        dg->decpt = n - k;
+        return true;
+    }
+    return false;
+}
+
 /* Mode 0: the shortest digits that round-trip (ties go to the nearest). */
 static void digits_shortest(double x, Digits *dg) {
     char buf[64];
@@ -95,6 +135,8 @@ static void digits_shortest(double x, Digits *dg) {
         /* subnormal: the spacing is coarse, so fewer digits may do */
         for (int prec = 0; prec < 17; prec++)
             if (roundtrips(x, prec, buf, sizeof buf)) break;
+    } else if (shortest_fast15(x, dg)) {
+        return;
     } else if (!roundtrips(x, 14, buf, sizeof buf) && !roundtrips(x, 15, buf, sizeof buf)) {
         /* At a power of two the interval above x is twice as wide as the
          * one below, so the nearest 16-digit string may miss while the next
@@ -108,7 +150,8 @@ static void digits_shortest(double x, Digits *dg) {
             bump_last_digit(up, sizeof up);
             if (strtod(up, NULL) == x) { memcpy(buf, up, sizeof buf); fixed = true; }
         }
-        if (!fixed) roundtrips(x, 16, buf, sizeof buf);
+        /* 17 significant digits always round-trip: no need to check */
+        if (!fixed) snprintf(buf, sizeof buf, "%.16e", x);
     }
     digits_from_e(dg, buf);
 }
