@@ -106,7 +106,8 @@ extern const char *const ast_kind_names[N__COUNT];
 struct Node {
     NodeKind kind;
     int line, col, end_line, end_col;
-    unsigned char parenthesized; /* the parser's: written inside (...) (fills padding) */
+    unsigned char parenthesized; /* parser-private (fills padding): bit 0 = written inside
+                                  * (...); other bits are scratch. Not part of the tree. */
     union {
         struct { NodeList body; } module;                 /* Module, Interactive */
         struct { Node *body; } expression;                /* Expression (eval mode) */
