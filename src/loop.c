@@ -39,8 +39,20 @@ static double monotonic(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Under the virtual clock every reading moves the clock on by a nanosecond,
+ * as real time would have moved between two readings: two call_later(d)
+ * made one after the other get different deadlines, so they keep their
+ * order in the heap (equal deadlines would come out in heapq's order, not
+ * in the order they were scheduled, unlike in a real-time run). */
+#define VIRTUAL_TICK 1e-9
+
 double loop_time(LoopObj *l) {
-    if (l->virtual_time) return l->clock;
+    if (l->virtual_time) {
+        double now = l->clock;
+        l->clock = now + VIRTUAL_TICK;
+        if (l->clock <= now) l->clock = nextafter(now, INFINITY);
+        return now;
+    }
     return monotonic() + vm_time_offset();
 }
 
