@@ -91,8 +91,17 @@ static int seconds_arg(Value v, double *out) {
     return -1;
 }
 
-/* sleep(secs): a real sleep. Ctrl-C interrupts it with KeyboardInterrupt;
- * other signals only shorten one nanosleep, which is then resumed. */
+/* The --timeout deadline passed during a sleep: the VM's own error. */
+static bool past_deadline(double now) {
+    if (vm.deadline <= 0 || now < vm.deadline) return false;
+    vm.deadline = 0;
+    err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
+    return true;
+}
+
+/* sleep(secs): a real sleep, in slices of at most 50 ms so that Ctrl-C
+ * (which may be delivered to another thread than the interpreter's) and
+ * --timeout interrupt it promptly. */
 static Value t_sleep(Value self, Value *args, size_t nargs, Value kwnames) {
     (void)self;
     if (args_no_kw("time.sleep", kwnames) || args_count("time.sleep", nargs, 1, 1)) return VNULL;
@@ -102,12 +111,14 @@ static Value t_sleep(Value self, Value *args, size_t nargs, Value kwnames) {
     if (secs > 1e15) return err_format(&Exc_OverflowError, "sleep length is too large");
     double deadline = clock_seconds(CLOCK_MONOTONIC) + secs;
     for (;;) {
-        double left = deadline - clock_seconds(CLOCK_MONOTONIC);
+        double now = clock_seconds(CLOCK_MONOTONIC), left = deadline - now;
         if (left <= 0) break;
+        if (past_deadline(now)) return VNULL;
+        if (left > 0.05) left = 0.05;
         struct timespec ts = { (time_t)left, (long)((left - floor(left)) * 1e9) };
-        if (nanosleep(&ts, NULL) == 0) break;
-        if (errno != EINTR) return err_format(&Exc_OSError, "sleep failed: %s", strerror(errno));
-        if (vm.pending & (PENDING_SIGNAL | PENDING_TIMEOUT)) {
+        if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+            return err_format(&Exc_OSError, "sleep failed: %s", strerror(errno));
+        if (vm.pending & PENDING_SIGNAL) {
             vm_safepoint();
             if (err_occurred()) return VNULL;
         }

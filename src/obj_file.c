@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,8 @@ typedef struct {
     uint8_t newline;          /* NewlineMode */
     uint8_t last_io;          /* LastIO */
     uint8_t flush_stdout_first; /* stderr while stdout is a terminal */
+    uint8_t tty_input;        /* reading a terminal: wait with poll() so Ctrl-C can interrupt */
+    uint8_t pushed_back;      /* a byte was given back with ungetc (poll would not see it) */
 } FileObj;
 
 #define AS_FILE(v) ((FileObj *)AS_OBJ(v))
@@ -195,7 +198,10 @@ static size_t translate_newlines(char *s, size_t len) {
 /* ===== reading ======================================================================== */
 
 /* Everything up to the end of the file. */
+static Value read_chars(FileObj *f, intptr_t limit, bool line);
+
 static Value read_all(FileObj *f) {
+    if (f->tty_input) return read_chars(f, -1, false);   /* byte by byte, interruptible */
     StrBuf b;
     sb_init(&b);
     char chunk[16384];
@@ -217,14 +223,36 @@ static Value read_all(FileObj *f) {
     return r;
 }
 
+/* Wait until a terminal has input. The interpreter may run in a thread
+ * other than the one the SIGINT handler runs in, so a blocked read would
+ * not be interrupted: poll in short slices and look at vm.pending. */
+static int wait_for_input(FileObj *f) {
+    for (;;) {
+        struct pollfd p = { fileno(f->fp), POLLIN, 0 };
+        int r = poll(&p, 1, 100);
+        if (r > 0 || (r < 0 && errno != EINTR)) return 0;   /* data, EOF or an error: read says which */
+        if (vm.pending & PENDING_SIGNAL) {
+            vm_safepoint();
+            if (err_occurred()) return -1;
+        }
+    }
+}
+
 /* Read one byte; EOF at the end. Ctrl-C at a terminal prompt raises. */
 static int read_byte(FileObj *f, bool *failed) {
+    if (f->tty_input && !f->pushed_back && wait_for_input(f) < 0) { *failed = true; return EOF; }
+    f->pushed_back = 0;
     for (;;) {
         int c = getc_unlocked(f->fp);
         if (c != EOF || !ferror(f->fp)) return c;
         int r = read_error(f);
         if (r < 0) { *failed = true; return EOF; }
     }
+}
+
+static void unread_byte(FileObj *f, int c) {
+    ungetc(c, f->fp);
+    f->pushed_back = 1;
 }
 
 /* Read up to `limit` characters (bytes for binary files; -1 = no limit),
@@ -239,7 +267,7 @@ static Value read_chars(FileObj *f, intptr_t limit, bool line) {
         int c = read_byte(f, &failed);
         if (c == EOF) break;
         if (starts_char(f, c)) {
-            if (limit >= 0 && nchars >= limit) { ungetc(c, f->fp); break; }
+            if (limit >= 0 && nchars >= limit) { unread_byte(f, c); break; }
             nchars++;
         }
         if (f->binary) {
@@ -250,7 +278,7 @@ static Value read_chars(FileObj *f, intptr_t limit, bool line) {
         if (c == '\r' && f->newline != NL_LF) {
             int next = f->newline == NL_CR ? EOF : read_byte(f, &failed);
             bool crlf = next == '\n';
-            if (next != EOF && !crlf) ungetc(next, f->fp);
+            if (next != EOF && !crlf) unread_byte(f, next);
             if (f->newline == NL_UNIVERSAL) {
                 sb_addc(&b, '\n');          /* \r and \r\n both read as \n */
                 if (line) break;
@@ -259,7 +287,7 @@ static Value read_chars(FileObj *f, intptr_t limit, bool line) {
             sb_addc(&b, '\r');
             if (crlf) {
                 /* The \n is a character of its own: it still fits when the limit allows. */
-                if (limit >= 0 && nchars >= limit) ungetc('\n', f->fp);
+                if (limit >= 0 && nchars >= limit) unread_byte(f, '\n');
                 else { sb_addc(&b, '\n'); nchars++; }
             }
             if (line && (f->newline != NL_CRLF || crlf)) break;
@@ -408,6 +436,12 @@ Value file_from_stream(FILE *fp, const char *name, const char *mode) {
     f->utf8 = 1;
     f->newline = NL_LF;       /* CPython's std streams on POSIX: no translation */
     f->flush_stdout_first = fp == stderr && isatty(STDOUT_FILENO);
+    if (reading && isatty(fileno(fp))) {
+        /* Unbuffered, so that poll() sees every byte not yet read (a
+         * terminal delivers a line at a time: no cost worth counting). */
+        setvbuf(fp, NULL, _IONBF, 0);
+        f->tty_input = 1;
+    }
     f->name = str_from_cstr(name);
     f->mode = str_from_cstr(mode);
     f->encoding = str_from_cstr("utf-8");
