@@ -370,6 +370,15 @@ static Value fm_remove_done_callback(Value self, Value *args, size_t nargs, Valu
     return MK_INT((intptr_t)removed);
 }
 
+/* Future._make_cancelled_error(): the CancelledError to raise (the saved one
+ * if the coroutine raised it, else a new one carrying the cancel message).
+ * gather() and lib code call it, as CPython's C Future exposes it. */
+static Value fm_make_cancelled_error(Value self, Value *args, size_t nargs, Value kw) {
+    (void)args;
+    if (args_no_kw("_make_cancelled_error", kw) || args_count("_make_cancelled_error", nargs, 0, 0)) return VNULL;
+    return future_make_cancelled_error(AS_FUTURE(self));
+}
+
 static Value fm_get_loop(Value self, Value *args, size_t nargs, Value kw) {
     (void)args; (void)nargs; (void)kw;
     return incref(AS_FUTURE(self)->loop);
@@ -391,7 +400,8 @@ static const MethodDef future_methods[] = {
     { "cancel", fm_cancel, 0 }, { "cancelled", fm_cancelled, 0 }, { "done", fm_done, 0 },
     { "add_done_callback", fm_add_done_callback, 0 },
     { "remove_done_callback", fm_remove_done_callback, 0 },
-    { "get_loop", fm_get_loop, 0 }, { "__await__", fm_await, 0 }, { "__iter__", fm_await, 0 },
+    { "get_loop", fm_get_loop, 0 }, { "__await__", fm_await, 0 },
+    { "_make_cancelled_error", fm_make_cancelled_error, 0 }, { "__iter__", fm_await, 0 },
     { "__class_getitem__", fm_class_getitem, METH_CLASS },
     { NULL, NULL, 0 }
 };
