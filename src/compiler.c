@@ -971,6 +971,33 @@ static uint32_t compile_defaults(Compiler *c, Node *args) {
     return flags;
 }
 
+static void compile_annotation_pair(Compiler *c, const char *name, Node *ann, int *count) {
+    if (!ann) return;
+    load_const(c, incref(str_intern_cstr(name)));
+    compile_expr(c, ann);
+    (*count)++;
+}
+
+/* __annotations__ of a def: evaluated when the def runs, like CPython 3.11. */
+static uint32_t compile_annotations(Compiler *c, Node *args, Node *returns) {
+    int n = 0;
+    NodeList *lists[] = { &args->v.arguments.posonlyargs, &args->v.arguments.args };
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < lists[k]->len; i++)
+            compile_annotation_pair(c, lists[k]->items[i]->v.arg.arg, lists[k]->items[i]->v.arg.annotation, &n);
+    Node *va = args->v.arguments.vararg;
+    if (va) compile_annotation_pair(c, va->v.arg.arg, va->v.arg.annotation, &n);
+    NodeList *kwo = &args->v.arguments.kwonlyargs;
+    for (int i = 0; i < kwo->len; i++)
+        compile_annotation_pair(c, kwo->items[i]->v.arg.arg, kwo->items[i]->v.arg.annotation, &n);
+    Node *kw = args->v.arguments.kwarg;
+    if (kw) compile_annotation_pair(c, kw->v.arg.arg, kw->v.arg.annotation, &n);
+    compile_annotation_pair(c, "return", returns, &n);
+    if (!n) return 0;
+    EMIT_ARG(BUILD_MAP, n);
+    return 4;
+}
+
 static void set_arg_counts(Unit *u, Node *args) {
     u->posonly = args->v.arguments.posonlyargs.len;
     u->argcount = u->posonly + args->v.arguments.args.len;
@@ -1343,6 +1370,28 @@ static bool is_docstring(NodeList *body) {
            s->v.expr.value->v.constant.kind == CONST_STR;
 }
 
+/* Does this body (not nested functions/classes) annotate a simple name? */
+static bool has_annotations(NodeList *body) {
+    for (int i = 0; i < body->len; i++) {
+        Node *s = body->items[i];
+        switch (s->kind) {
+        case N_AnnAssign: if (s->v.annassign.simple) return true; break;
+        case N_If: if (has_annotations(&s->v.ifstmt.body) || has_annotations(&s->v.ifstmt.orelse)) return true; break;
+        case N_For: if (has_annotations(&s->v.forstmt.body) || has_annotations(&s->v.forstmt.orelse)) return true; break;
+        case N_While: if (has_annotations(&s->v.whilestmt.body) || has_annotations(&s->v.whilestmt.orelse)) return true; break;
+        case N_With: if (has_annotations(&s->v.with.body)) return true; break;
+        case N_Try:
+            if (has_annotations(&s->v.trystmt.body) || has_annotations(&s->v.trystmt.orelse) ||
+                has_annotations(&s->v.trystmt.finalbody)) return true;
+            for (int k = 0; k < s->v.trystmt.handlers.len; k++)
+                if (has_annotations(&s->v.trystmt.handlers.items[k]->v.handler.body)) return true;
+            break;
+        default: break;
+        }
+    }
+    return false;
+}
+
 static void compile_if(Compiler *c, Node *n) {
     int l_else = new_label(c), l_end = new_label(c);
     compile_expr(c, n->v.ifstmt.test);
@@ -1686,6 +1735,7 @@ static void compile_funcdef(Compiler *c, Node *n) {
     NodeList *decos = &n->v.funcdef.decorators;
     for (int i = 0; i < decos->len; i++) compile_expr(c, decos->items[i]);
     uint32_t flags = compile_defaults(c, n->v.funcdef.args);
+    flags |= compile_annotations(c, n->v.funcdef.args, n->v.funcdef.returns);
     int firstline = decos->len ? decos->items[0]->line : n->line;
     if (!enter_unit(c, s, n->v.funcdef.name, firstline)) return;
     Unit *u = c->u;
@@ -1739,6 +1789,7 @@ static void compile_classdef(Compiler *c, Node *n) {
     EMIT_ARG(STORE_NAME, add_name(c, "__qualname__"));
     NodeList *body = &n->v.classdef.body;
     int start = 0;
+    if (has_annotations(body)) EMIT(SETUP_ANNOTATIONS);
     if (is_docstring(body)) {
         Node *k = body->items[0]->v.expr.value;
         load_const(c, str_new(k->v.constant.s, k->v.constant.len));
@@ -1863,6 +1914,13 @@ static void compile_stmt_inner(Compiler *c, Node *n) {
             compile_expr(c, n->v.annassign.value);
             compile_store(c, n->v.annassign.target);
         }
+        if (n->v.annassign.simple && n->v.annassign.target->kind == N_Name && c->u->scope->kind != SCOPE_FUNCTION) {
+            /* module and class bodies record the annotation: __annotations__['x'] = T */
+            compile_expr(c, n->v.annassign.annotation);
+            EMIT_ARG(LOAD_NAME, add_name(c, "__annotations__"));
+            load_const(c, incref(str_intern_cstr(n->v.annassign.target->v.name.id)));
+            EMIT(STORE_SUBSCR);
+        }
         break;
     case N_For:
         if (n->v.forstmt.is_async) compile_async_for(c, n);
@@ -1926,6 +1984,7 @@ Value compiler_compile(Node *tree, const char *filename, int flags, SyntaxErr *e
     } else {
         NodeList *body = &tree->v.module.body;
         int start = 0;
+        if (has_annotations(body)) emit(&c, OP_SETUP_ANNOTATIONS, 0);
         if (tree->kind == N_Module && is_docstring(body)) {
             Node *k = body->items[0]->v.expr.value;
             Compiler *cc = &c;

@@ -135,6 +135,7 @@ static int dict_resize(DictObj *d, size_t minsize) {
     d->mask = size - 1;
     d->cap = cap;
     d->nentries = j;
+    d->fill = j;
     bump(d);
     return 0;
 }
@@ -150,8 +151,9 @@ static int insert(DictObj *d, Value key, int64_t hash, Value value) {
         decref(old);
         return 0;
     }
-    if (d->nentries >= d->cap) {
-        /* CPython's growth rate: an index of 3x the live entries */
+    if (d->nentries >= d->cap || d->fill >= d->cap) {
+        /* CPython's growth rate: an index of 3x the live entries. Deleted
+         * slots count too (fill), or the probe could find no empty slot. */
         if (dict_resize(d, d->used * 3) < 0) return -1;
     }
     size_t slot = find_empty_slot(d->index, d->mask, hash);
@@ -161,6 +163,7 @@ static int insert(DictObj *d, Value key, int64_t hash, Value value) {
     e->value = incref(value);
     d->index[slot] = (int32_t)d->nentries;
     d->nentries++;
+    d->fill++;
     d->used++;
     bump(d);
     return 0;
@@ -270,7 +273,7 @@ void dict_clear(Value dv) {
     size_t n = d->nentries;
     d->index = NULL;
     d->entries = NULL;
-    d->used = d->nentries = d->cap = d->mask = 0;
+    d->used = d->nentries = d->cap = d->mask = d->fill = 0;
     bump(d);
     for (size_t i = 0; i < n; i++) {
         decref(entries[i].key);
@@ -445,6 +448,7 @@ Value dict_copy(Value dv) {
         ne->value = incref(e->value);
         c->index[find_empty_slot(c->index, c->mask, e->hash)] = (int32_t)c->nentries;
         c->nentries++;
+        c->fill++;
         c->used++;
     }
     return cv;

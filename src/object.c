@@ -397,7 +397,10 @@ Value obj_iter(Value v) {
 Value obj_next(Value it) {
     Type *t = TYPE_OF(it);
     if (!t->iternext) return err_format(&Exc_TypeError, "'%s' object is not an iterator", t->name);
-    return t->iternext(it);
+    Value r = t->iternext(it);
+    /* A __next__ written in apy ends with StopIteration: the same as "exhausted". */
+    if (!r && vm.exc && err_matches(&Exc_StopIteration)) err_clear();
+    return r;
 }
 
 /* ---- calls ------------------------------------------------------------------------------------------ */

@@ -252,6 +252,7 @@ typedef struct {
     Obj h;
     size_t used;          /* live entries */
     size_t nentries;      /* entries slots used, including deleted (key VNULL) */
+    size_t fill;          /* index slots that are not empty (live + deleted): kept below cap */
     size_t cap;           /* capacity of entries[] */
     size_t mask;          /* index table size - 1 */
     int32_t *index;       /* -1 empty, -2 deleted, else entry number */

@@ -1050,7 +1050,7 @@ dispatch:
         Value t = tuple_new(arg);
         if (!t) goto error;
         sp -= arg;
-        memcpy(TUPLE_ITEMS(t), sp, arg * sizeof(Value));
+        if (arg) memcpy(TUPLE_ITEMS(t), sp, arg * sizeof(Value));
         PUSH(t);
         DISPATCH();
     }
@@ -1059,7 +1059,7 @@ dispatch:
         Value l = list_new(arg);
         if (!l) goto error;
         sp -= arg;
-        memcpy(LIST_ITEMS(l), sp, arg * sizeof(Value));
+        if (arg) memcpy(LIST_ITEMS(l), sp, arg * sizeof(Value));
         PUSH(l);
         DISPATCH();
     }
@@ -1844,7 +1844,20 @@ dispatch:
         DISPATCH();
     }
     TARGET(RETURN_CLASSCELL) DISPATCH();
-    TARGET(SETUP_ANNOTATIONS) DISPATCH();
+    TARGET(SETUP_ANNOTATIONS) {
+        Value ns = f->locals ? f->locals : f->globals;
+        SAVE();
+        Value key = NM.__annotations__;
+        Value have = IS_DICT(ns) ? dict_get(ns, key) : VNULL;
+        if (!have) {
+            Value d = dict_new();
+            if (!d) goto error;
+            int r = obj_setitem(ns, key, d);
+            decref(d);
+            if (r < 0) goto error;
+        }
+        DISPATCH();
+    }
     TARGET(LOAD_LOCALS) {
         PUSH(incref(f->locals ? f->locals : f->globals));
         DISPATCH();
