@@ -128,4 +128,7 @@ Value task_repr_coro(TaskObj *t);             /* "coro=<main() running at x.apy:
 
 void  aio_init_types(void);
 
+/* ---- added for lib/asyncio: callback reprs as format_helpers makes them ---- */
+void  aio_add_function_source(StrBuf *b, Value fn);   /* " at file:line" for a plain function */
+
 #endif

@@ -179,12 +179,14 @@ int future_add_done_callback(Value fut, Value fn, Value context) {
 }
 
 /* ---- repr -------------------------------------------------------------------------------------- */
-/* CPython's format_helpers._format_callback_source, in short: a qualname and "()" */
+/* CPython's format_helpers._format_callback_source, in short: a qualname,
+ * "()" and, for a plain function, " at file:line" */
 static int add_callback_repr(StrBuf *b, Value fn) {
     Value qn = obj_getattr_opt(fn, NM.__qualname__);
     if (qn && IS_STR(qn)) {
         sb_add(b, STR_DATA(qn), STR_LEN(qn));
         sb_adds(b, "()");
+        aio_add_function_source(b, fn);
         decref(qn);
         return 0;
     }

@@ -88,7 +88,17 @@ static void handle_traverse(Obj *o, VisitFn visit, void *arg) {
     visit(h->repr_cache, arg);
 }
 
-/* "f(1, 2)" — format_helpers._format_callback */
+/* " at file.apy:12" after a plain function (format_helpers._get_function_source:
+ * only functions have a source; bound methods and builtins do not). */
+void aio_add_function_source(StrBuf *b, Value fn) {
+    if (!IS_TYPE(fn, &FunctionType)) return;
+    CodeObj *co = AS_FUNC(fn)->code;
+    sb_adds(b, " at ");
+    sb_add(b, STR_DATA(co->filename), STR_LEN(co->filename));
+    sb_addf(b, ":%d", (int)co->firstline);
+}
+
+/* "f(1, 2) at file.apy:3" — format_helpers._format_callback_source */
 static int add_callback_source(StrBuf *b, Value fn, Value args) {
     Value qn = obj_getattr_opt(fn, NM.__qualname__);
     if (qn && IS_STR(qn)) sb_add(b, STR_DATA(qn), STR_LEN(qn));
@@ -103,6 +113,7 @@ static int add_callback_source(StrBuf *b, Value fn, Value args) {
         if (sb_add_value_repr(b, TUPLE_ITEMS(args)[i]) < 0) return -1;
     }
     sb_addc(b, ')');
+    aio_add_function_source(b, fn);
     return 0;
 }
 
@@ -112,7 +123,14 @@ static Value handle_repr(Value self) {
     sb_init(&b);
     sb_addf(&b, "<%s", obj_type_name(self));
     if (h->cancelled) sb_adds(&b, " cancelled");
-    if (h->is_timer) sb_addf(&b, " when=%.17g", h->when);
+    if (h->is_timer) {
+        /* f'when={self._when}': the float's shortest repr, not %.17g */
+        Value w = float_new(h->when);
+        sb_adds(&b, " when=");
+        int r = w ? sb_add_value_repr(&b, w) : -1;
+        decref(w);
+        if (r < 0) { sb_free(&b); return VNULL; }
+    }
     if (h->callback) {
         sb_addc(&b, ' ');
         if (add_callback_source(&b, h->callback, h->args) < 0) { sb_free(&b); return VNULL; }
@@ -711,8 +729,12 @@ static int callback_args(const char *fname, Value *args, size_t nargs, Value kw,
         err_format(&Exc_TypeError, "%s() missing required argument", fname);
         return -1;
     }
-    if (!obj_callable(args[skip])) {
-        err_format(&Exc_TypeError, "a callable object was expected by %s(), got %R", fname, args[skip]);
+    /* CPython checks that the callback is callable only in debug mode
+     * (_check_callback); otherwise a bad callback fails when it runs,
+     * through the exception handler ("Exception in callback 42()"). */
+    if (skip == 1 && IS_NONE(args[0])) {
+        err_format(&Exc_TypeError, strcmp(fname, "call_later") == 0 ? "delay must not be None"
+                                                                     : "when cannot be None");
         return -1;
     }
     return 0;
