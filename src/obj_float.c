@@ -164,8 +164,15 @@ static bool digits_room(Digits *dg, int n) {
     return dg->p != NULL;
 }
 
+/* A double's exact decimal expansion has at most 767 significant digits and
+ * at most 1074 after the point: asking printf for more only adds zeros
+ * (which the layout code pads back), and costs it time per digit. */
+#define MAX_SIG_DIGITS 800
+#define MAX_FRAC_DIGITS 1100
+
 /* Mode 2: `ndigits` significant digits, correctly rounded. */
 static bool digits_sig(double x, int ndigits, Digits *dg) {
+    if (ndigits > MAX_SIG_DIGITS) ndigits = MAX_SIG_DIGITS;
     int n = snprintf(NULL, 0, "%.*e", ndigits - 1, x);
     if (!digits_room(dg, n)) return false;
     char *tmp = gc_malloc((size_t)n + 1);
@@ -177,7 +184,8 @@ static bool digits_sig(double x, int ndigits, Digits *dg) {
 }
 
 /* Mode 3: `ndigits` digits after the point, correctly rounded. */
-static bool digits_fixed(double x, int ndigits, Digits *dg) {
+static bool digits_fixed(double x, int requested, Digits *dg) {
+    int ndigits = requested > MAX_FRAC_DIGITS ? MAX_FRAC_DIGITS : requested;
     int n = snprintf(NULL, 0, "%.*f", ndigits, x);
     if (!digits_room(dg, n)) return false;
     snprintf(dg->p, (size_t)n + 1, "%.*f", ndigits, x);
@@ -192,7 +200,7 @@ static bool digits_fixed(double x, int ndigits, Digits *dg) {
     while (len && dg->p[len - 1] == '0') len--;
     dg->p[len] = 0;
     dg->len = len;
-    dg->decpt = len ? intlen - (int)lead : -ndigits;
+    dg->decpt = len ? intlen - (int)lead : -requested;
     if (x == 0) { strcpy(dg->p, "0"); dg->len = 1; dg->decpt = 1; }
     return true;
 }
