@@ -78,11 +78,12 @@ static const char *state_name(FutState s) {
     return s == FUT_PENDING ? "PENDING" : s == FUT_CANCELLED ? "CANCELLED" : "FINISHED";
 }
 
+/* set_result()/set_exception() on a done future: CPython's C Future says
+ * just "invalid state" (futures.py's "FINISHED: <Future ...>" is the pure
+ * Python fallback, which CPython does not use). */
 static int invalid_state(Value fut) {
-    Value r = obj_repr(fut);
-    if (!r) return -1;
-    err_format(&Exc_InvalidStateError, "%s: %S", state_name(AS_FUTURE(fut)->state), r);
-    decref(r);
+    (void)fut;
+    err_format(&Exc_InvalidStateError, "invalid state");
     return -1;
 }
 
@@ -150,7 +151,7 @@ Value future_result(Value fut) {
         if (e) err_set(e);
         return VNULL;
     }
-    if (f->state != FUT_FINISHED) return err_format(&Exc_InvalidStateError, "Result is not ready.");
+    if (f->state != FUT_FINISHED) return err_format(&Exc_InvalidStateError, "Result is not set.");
     f->log_traceback = 0;
     if (f->exception) {
         Value e = incref(f->exception);

@@ -99,9 +99,12 @@ static int call_step_soon(TaskObj *t, Value exc) {
     return 0;
 }
 
-static Value bad_yield(TaskObj *t, const char *fmt, Value result) {
+/* fmt names the task first (%R), then what it yielded (%R) if result is
+ * given; with self_first false, fmt has only one %R: the yielded value. */
+static Value bad_yield_msg(TaskObj *t, const char *fmt, Value result, bool self_first) {
     Value self = OBJ_VAL(t);
-    Value msg = result ? str_from_fmt(fmt, self, result) : str_from_fmt(fmt, self);
+    Value msg = !self_first ? str_from_fmt(fmt, result)
+              : result ? str_from_fmt(fmt, self, result) : str_from_fmt(fmt, self);
     if (!msg) return VNULL;
     Value e = exc_new(&Exc_RuntimeError, &msg, 1);
     decref(msg);
@@ -109,6 +112,10 @@ static Value bad_yield(TaskObj *t, const char *fmt, Value result) {
     int r = call_step_soon(t, e);
     decref(e);
     return r < 0 ? VNULL : none_new();
+}
+
+static Value bad_yield(TaskObj *t, const char *fmt, Value result) {
+    return bad_yield_msg(t, fmt, result, true);
 }
 
 static const char *step_detail;   /* what the last step did, for traces */
@@ -187,7 +194,7 @@ static Value handle_yield(TaskObj *t, Value result) {
     if (IS_TYPE(result, &GeneratorType))
         r = bad_yield(t, "yield was used instead of yield from for generator in task %R with %R", result);
     else
-        r = bad_yield(t, "Task got bad yield: %R", result);
+        r = bad_yield_msg(t, "Task got bad yield: %R", result, false);
     decref(result);
     return r;
 }
@@ -302,7 +309,7 @@ static Value task_wakeup_cfunc(Value self, Value *args, size_t nargs, Value kw) 
         }
         if (f->state == FUT_PENDING) {
             /* result() raises InvalidStateError: throw that in */
-            err_format(&Exc_InvalidStateError, "Result is not ready.");
+            err_format(&Exc_InvalidStateError, "Result is not set.");
             Value e = err_fetch();
             res = task_step(t, e);
             decref(e);
@@ -542,7 +549,7 @@ static Value task_stack_list(TaskObj *t, intptr_t limit) {
     while (c && IS_GEN_LIKE(c)) {
         GenObj *g = AS_GEN(c);
         if (!g->frame || g->frame->state == FRAME_COMPLETED) break;
-        g->frame->escaped = 1;
+        frame_escape(g->frame);
         list_append(frames, OBJ_VAL(g->frame));
         c = gen_yieldfrom(g);
     }
@@ -594,7 +601,18 @@ static Value tm_print_stack(Value self, Value *args, size_t nargs, Value kw) {
     return none_new();
 }
 
+/* A task's result comes from its coroutine only. */
+static Value tm_set_result(Value self, Value *a, size_t n, Value kw) {
+    (void)self; (void)a; (void)n; (void)kw;
+    return err_format(&Exc_RuntimeError, "Task does not support set_result operation");
+}
+static Value tm_set_exception(Value self, Value *a, size_t n, Value kw) {
+    (void)self; (void)a; (void)n; (void)kw;
+    return err_format(&Exc_RuntimeError, "Task does not support set_exception operation");
+}
+
 static const MethodDef task_methods[] = {
+    { "set_result", tm_set_result, 0 }, { "set_exception", tm_set_exception, 0 },
     { "get_name", tm_get_name, 0 }, { "set_name", tm_set_name, 0 }, { "get_coro", tm_get_coro, 0 },
     { "get_context", tm_get_context, 0 }, { "cancelling", tm_cancelling, 0 }, { "uncancel", tm_uncancel, 0 },
     { "get_stack", tm_get_stack, 0 }, { "print_stack", tm_print_stack, 0 },
