@@ -601,6 +601,10 @@ static void analyze(ST *st, Scope *s, NameSet *bound, NameSet *globals, NameSet 
         set_copy(&newbound, bound);
         set_add(&newbound, "__class__");
     }
+    /* `global x` hides an enclosing function's x from nested scopes too (CPython
+     * discards it from the bound set): they read the global. */
+    for (int i = 0; i < s->nsyms; i++)
+        if (s->syms[i].scope == NAME_GLOBAL_EXPLICIT) set_remove(&newbound, s->syms[i].name);
     for (int i = 0; i < s->nchildren && !st->failed; i++)
         analyze(st, s->children[i], &newbound, &newglobals, &childfree);
     if (s->kind == SCOPE_CLASS && set_has(&childfree, "__class__")) {
