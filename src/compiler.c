@@ -535,7 +535,6 @@ static void compile_name(Compiler *c, const char *name, Access acc, Node *at) {
         return;
     }
     NameScope ns = symtable_name_scope(s, name);
-    Symbol *sym = symtable_lookup(s, name);
     static const Opcode fast[] = { OP_LOAD_FAST, OP_STORE_FAST, OP_DELETE_FAST };
     static const Opcode deref[] = { OP_LOAD_DEREF, OP_STORE_DEREF, OP_DELETE_DEREF };
     static const Opcode global[] = { OP_LOAD_GLOBAL, OP_STORE_GLOBAL, OP_DELETE_GLOBAL };
@@ -559,7 +558,9 @@ static void compile_name(Compiler *c, const char *name, Access acc, Node *at) {
     }
     if (s->kind == SCOPE_CLASS) {
         if (ns == NAME_GLOBAL_EXPLICIT) { emit(c, global[acc], (uint32_t)add_name(c, name)); return; }
-        if ((ns == NAME_FREE || (sym && (sym->flags & DEF_FREE_CLASS))) && acc == ACC_LOAD) {
+        /* A name bound in the class body is a class local (LOAD_NAME) even when a
+         * method captures the outer variable of the same name (DEF_FREE_CLASS). */
+        if (ns == NAME_FREE && acc == ACC_LOAD) {
             int i = deref_index(u, name);
             if (i >= 0) { EMIT_ARG(LOAD_CLASSDEREF, i); return; }
         }
