@@ -1388,6 +1388,10 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
         parser_error_at(ps, SE_INDENTATION, t->line, t->col, 0, 0, "unexpected indent");
         return;
     }
+    if (ps->mode == PARSE_SINGLE && !eof_token && apy_token_acceptable(parser, TK_ENDMARKER)) {
+        error_at_token(ps, SE_SYNTAX, t, "multiple statements found while compiling a single statement");
+        return;
+    }
     if (apy_token_acceptable(parser, TK_INDENT)) {
         char buf[40];
         int d = ps->depth + (kind == TK_DEDENT);     /* the DEDENT was counted already */

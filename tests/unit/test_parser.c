@@ -839,6 +839,9 @@ Test(modes, single_complete) {
     cr_assert_not_null(n);
     cr_expect_eq(n->v.module.body.len, 0);
     cr_expect_null(parse("x = 1\ny = 2\n", PARSE_SINGLE));   /* one statement only */
+    cr_expect_str_eq(err.msg, "multiple statements found while compiling a single statement");
+    cr_expect_eq(err.line, 2);
+    cr_expect(!err.incomplete);
 }
 
 Test(modes, eval) {
