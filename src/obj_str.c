@@ -16,6 +16,7 @@
  */
 #include <string.h>
 #include <stdlib.h>
+#include <limits.h>
 #include "gc.h"
 #include "vm.h"
 #include "names.h"
@@ -396,27 +397,51 @@ Value str_new_known(const char *utf8, size_t len, size_t nchars) {
     return OBJ_VAL(s);
 }
 
-Value str_new(const char *utf8, size_t len) {
-    return str_new_known(utf8, len, len <= 1 ? len : utf8_count(utf8, len));
+/* Count the code points of s, checking it is valid UTF-8 on the way. */
+static bool utf8_count_checked(const char *s, size_t len, size_t *nchars) {
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0, n = 0;
+    while (i < len) {
+        if (i + 8 <= len && word_is_ascii(s + i)) { i += 8; n += 8; continue; }
+        if (p[i] < 0x80) { i++; n++; continue; }
+        size_t k = u8valid_at(p + i, len - i);
+        if (!k) return false;
+        i += k;
+        n++;
+    }
+    *nchars = n;
+    return true;
 }
 
-Value str_from_cstr(const char *s) { return str_new(s, strlen(s)); }
-
-Value str_new_lossy(const char *s, size_t len) {
-    if (str_utf8_valid(s, len)) return str_new(s, len);
+/* Invalid sequences become U+FFFD, one per byte that starts no valid sequence. */
+static Value str_new_repaired(const char *s, size_t len) {
     StrBuf b;
     sb_init(&b);
     const uint8_t *p = (const uint8_t *)s;
-    for (size_t i = 0; i < len;) {
+    size_t nchars = 0;
+    for (size_t i = 0; i < len; nchars++) {
         size_t n = u8valid_at(p + i, len - i);
         if (n) { sb_add(&b, s + i, n); i += n; }
         else { sb_add(&b, "\xEF\xBF\xBD", 3); i++; }
     }
     if (b.failed) { sb_free(&b); return VNULL; }
-    Value r = str_new(b.data ? b.data : "", b.len);
+    Value r = str_new_known(b.data ? b.data : "", b.len, nchars);
     sb_free(&b);
     return r;
 }
+
+/* The constructor everyone else calls: it never stores invalid UTF-8 (which
+ * would let the indexing code run past the end), whatever the caller hands it. */
+Value str_new(const char *utf8, size_t len) {
+    size_t nchars;
+    if (len == 1 && (uint8_t)utf8[0] < 0x80) return ascii_char_new((uint8_t)utf8[0]);
+    if (!utf8_count_checked(utf8, len, &nchars)) return str_new_repaired(utf8, len);
+    return str_new_known(utf8, len, nchars);
+}
+
+Value str_from_cstr(const char *s) { return str_new(s, strlen(s)); }
+
+Value str_new_lossy(const char *s, size_t len) { return str_new(s, len); }
 
 bool str_check(Value v) {
     return IS_OBJ(v) && (AS_OBJ(v)->type == &StrType || type_is_subtype(AS_OBJ(v)->type, &StrType));
@@ -1590,6 +1615,8 @@ static Value m_expandtabs(Value self, Value *args, size_t nargs, Value kw) {
     if (kwargs_bind("expandtabs", args, nargs, kw, names, 1, 1, a) < 0) return VNULL;
     intptr_t tabsize = 8;
     if (a[0] && arg_as_ssize(a[0], &tabsize) < 0) return VNULL;
+    if (tabsize > INT_MAX || tabsize < INT_MIN)   /* a C int in CPython */
+        return err_format(&Exc_OverflowError, "Python int too large to convert to C int");
     const char *d = STR_DATA(self);
     size_t len = STR_LEN(self);
     if (!memchr(d, '\t', len)) return incref(self);

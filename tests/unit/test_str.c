@@ -37,6 +37,18 @@ Test(str, utf8_helpers) {
     cr_assert(!str_utf8_valid("abc\xE2\x82", 5));       /* truncated */
 }
 
+Test(str, invalid_utf8_is_repaired_not_stored) {
+    Value v = str_new("a\xFF" "b\xE2\x82", 5);      /* a bad byte and a truncated sequence */
+    cr_assert(v);
+    cr_assert(str_utf8_valid(STR_DATA(v), STR_LEN(v)));
+    cr_assert_str_eq(STR_DATA(v), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD");
+    cr_assert_eq(AS_STR(v)->nchars, 5);
+    Value last = str_getitem_index(v, -1);
+    cr_assert_str_eq(STR_DATA(last), "\xEF\xBF\xBD");
+    Value one = str_new("\xC3", 1);
+    cr_assert_str_eq(STR_DATA(one), "\xEF\xBF\xBD");
+}
+
 Test(str, lengths_and_ascii_flag) {
     Value a = S("hello"), u = S("h\xC3\xA9llo \xE2\x82\xAC");
     cr_assert_eq(AS_STR(a)->nchars, 5);
