@@ -303,7 +303,11 @@ static const char *const binop_symbols[] = {
 };
 
 Value obj_binop(Value a, Value b, int op) {
-    if (IS_INT(a) && IS_INT(b)) return int_binop(a, b, op & ~BINOP_INPLACE);
+    if (IS_INT(a) && IS_INT(b)) {
+        Value r = int_binop(a, b, op & ~BINOP_INPLACE);
+        if (r != NotImplemented) return r;      /* `5 @ 5` falls through to the TypeError */
+        decref(r);
+    }
     Type *ta = TYPE_OF(a), *tb = TYPE_OF(b);
     Value r;
     if (!vm_check_recursion()) return VNULL;
