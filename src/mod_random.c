@@ -327,11 +327,11 @@ static int bind(const char *fname, Value *args, size_t nargs, Value kwnames,
     size_t n = 0;
     while (names[n]) n++;
     if (nargs > npos_max) {
-        err_format(&Exc_TypeError, "%s() takes from %zu to %zu positional arguments but %zu were given",
+        err_format(&Exc_TypeError, "Random.%s() takes from %zu to %zu positional arguments but %zu were given",
                    fname, required + 1, npos_max + 1, nargs + 1);
         if (required == npos_max) {
             err_clear();
-            err_format(&Exc_TypeError, "%s() takes %zu positional argument%s but %zu were given",
+            err_format(&Exc_TypeError, "Random.%s() takes %zu positional argument%s but %zu were given",
                        fname, npos_max + 1, npos_max + 1 == 1 ? "" : "s", nargs + 1);
         }
         return -1;
@@ -343,11 +343,11 @@ static int bind(const char *fname, Value *args, size_t nargs, Value kwnames,
         size_t i = 0;
         while (i < n && !str_eq_cstr(name, names[i])) i++;
         if (i == n) {
-            err_format(&Exc_TypeError, "%s() got an unexpected keyword argument '%S'", fname, name);
+            err_format(&Exc_TypeError, "Random.%s() got an unexpected keyword argument '%S'", fname, name);
             return -1;
         }
         if (out[i]) {
-            err_format(&Exc_TypeError, "%s() got multiple values for argument '%s'", fname, names[i]);
+            err_format(&Exc_TypeError, "Random.%s() got multiple values for argument '%s'", fname, names[i]);
             return -1;
         }
         out[i] = args[nargs + k];
@@ -357,12 +357,12 @@ static int bind(const char *fname, Value *args, size_t nargs, Value kwnames,
             size_t missing = 0;
             for (size_t j = i; j < required; j++) missing += !out[j];
             if (missing == 1) {
-                err_format(&Exc_TypeError, "%s() missing 1 required positional argument: '%s'",
+                err_format(&Exc_TypeError, "Random.%s() missing 1 required positional argument: '%s'",
                            fname, names[i]);
             } else {
                 StrBuf b;
                 sb_init(&b);
-                sb_addf(&b, "%s() missing %zu required positional arguments: ", fname, missing);
+                sb_addf(&b, "Random.%s() missing %zu required positional arguments: ", fname, missing);
                 size_t seen = 0;
                 for (size_t j = i; j < required; j++) {
                     if (out[j]) continue;
@@ -404,7 +404,7 @@ static Value r_seed(Value self, Value *args, size_t nargs, Value kwnames) {
 }
 
 static Value r_getrandbits(Value self, Value *args, size_t nargs, Value kwnames) {
-    if (ctr_one_arg("getrandbits", nargs, kwnames) < 0) return VNULL;
+    if (ctr_one_arg("Random.getrandbits", nargs, kwnames) < 0) return VNULL;
     intptr_t k;
     if (index_as_ssize(args[0], &k, &Exc_OverflowError) < 0) return VNULL;
     if (k < 0) return err_format(&Exc_ValueError, "number of bits must be non-negative");
@@ -412,9 +412,11 @@ static Value r_getrandbits(Value self, Value *args, size_t nargs, Value kwnames)
 }
 
 static Value r_randbytes(Value self, Value *args, size_t nargs, Value kwnames) {
-    if (ctr_one_arg("randbytes", nargs, kwnames) < 0) return VNULL;
+    static const char *const names[] = {"n", NULL};
+    Value a[1];
+    if (bind("randbytes", args, nargs, kwnames, names, 1, 1, a) < 0) return VNULL;
     intptr_t n;
-    if (index_as_ssize(args[0], &n, &Exc_OverflowError) < 0) return VNULL;
+    if (index_as_ssize(a[0], &n, &Exc_OverflowError) < 0) return VNULL;
     if (n < 0) return err_format(&Exc_ValueError, "negative argument not allowed");
     if ((uint64_t)n > INT_MAX_BITS / 8) return err_no_memory();
     /* getrandbits(n * 8).to_bytes(n, 'little'): the words, low byte first */
@@ -889,7 +891,8 @@ static Value random_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
     if (kwnames && TUPLE_LEN(kwnames) > 0 && t == &RandomType)
         return err_format(&Exc_TypeError, "Random() takes no keyword arguments");
     if (nargs > 1)
-        return err_format(&Exc_TypeError, "Random() takes at most 1 argument (%zu given)", nargs);
+        return err_format(&Exc_TypeError, "Random.__init__() takes from 1 to 2 positional arguments "
+                          "but %zu were given", nargs + 1);
     Value self = obj_new_instance(t);
     if (!self) return VNULL;
     if (random_seed_value(AS_RANDOM(self), nargs ? args[0] : VNULL, 2) < 0) {
