@@ -22,6 +22,7 @@
  *         else:  loop.call_soon(self.__step, RuntimeError(...))
  */
 #include <string.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <inttypes.h>
 #include "aio.h"
@@ -92,8 +93,27 @@ Value task_all(Value loop) {
 }
 
 /* ---- the step ----------------------------------------------------------------------------------- */
+static Value task_step_cfunc(Value self, Value *args, size_t nargs, Value kw);
+static Value task_wakeup_cfunc(Value self, Value *args, size_t nargs, Value kw);
+
+/* A new callable bound to the task, for one call_soon or one done-callback,
+ * as CPython makes a new TaskStepMethWrapper / task_wakeup each time. (A
+ * callable cached on the task would make a task <-> callable cycle, so a
+ * finished task would wait for the cycle collector instead of going away
+ * with its last reference, and "Task exception was never retrieved" would
+ * come late.) */
+static Value task_bound_cb(TaskObj *t, bool wakeup) {
+    Value f = wakeup ? cfunc_new("task_wakeup", task_wakeup_cfunc, OBJ_VAL(t))
+                     : cfunc_new("__step", task_step_cfunc, OBJ_VAL(t));
+    if (f) ((CFuncObj *)AS_OBJ(f))->qualname_owner = incref(OBJ_VAL(&TaskType));
+    return f;
+}
+
 static int call_step_soon(TaskObj *t, Value exc) {
-    Value h = loop_call_soon(t->fut.loop, t->step_cb, exc ? &exc : NULL, exc ? 1 : 0, t->context);
+    Value cb = task_bound_cb(t, false);
+    if (!cb) return -1;
+    Value h = loop_call_soon(t->fut.loop, cb, exc ? &exc : NULL, exc ? 1 : 0, t->context);
+    decref(cb);
     if (!h) return -1;
     decref(h);
     return 0;
@@ -140,7 +160,10 @@ static Value handle_yield(TaskObj *t, Value result) {
             return r;
         }
         fut->blocking = 0;
-        if (future_add_done_callback(result, t->wakeup_cb, t->context) < 0) { decref(result); return VNULL; }
+        Value wcb = task_bound_cb(t, true);
+        int added = wcb ? future_add_done_callback(result, wcb, t->context) : -1;
+        decref(wcb);
+        if (added < 0) { decref(result); return VNULL; }
         setref(&t->fut_waiter, result);
         step_detail = "waits for it: adds its wake-up as a done-callback";
         if (t->must_cancel) {
@@ -172,8 +195,10 @@ static Value handle_yield(TaskObj *t, Value result) {
             return r;
         }
         if (obj_setattr(result, NM._asyncio_future_blocking, False_) < 0) { decref(result); return VNULL; }
-        Value args[1] = { t->wakeup_cb };
+        Value args[1] = { task_bound_cb(t, true) };
+        if (!args[0]) { decref(result); return VNULL; }
         Value r = obj_call_method(result, NM.add_done_callback, args, 1);
+        decref(args[0]);
         if (!r) { decref(result); return VNULL; }
         decref(r);
         setref(&t->fut_waiter, result);
@@ -375,15 +400,6 @@ static int task_setup(TaskObj *t, Value coro, Value loop, Value name, Value cont
     setref(&t->name, n);
     setref(&t->context, incref(context && !IS_NONE(context) ? context : None));
     Value self = OBJ_VAL(t);
-    if (!t->step_cb) {
-        /* bound once: the loop's handles and the futures' callbacks refer to these */
-        t->step_cb = cfunc_new("__step", task_step_cfunc, self);
-        t->wakeup_cb = cfunc_new("task_wakeup", task_wakeup_cfunc, self);
-        if (!t->step_cb || !t->wakeup_cb) return -1;
-        ((CFuncObj *)AS_OBJ(t->step_cb))->qualname_owner = incref(OBJ_VAL(&TaskType));
-        ((CFuncObj *)AS_OBJ(t->wakeup_cb))->qualname_owner = incref(OBJ_VAL(&TaskType));
-        /* the bound callables refer to the task; the task refers to them: a cycle the GC handles */
-    }
     if (UNLIKELY(vm.trace_mask)) trace_loop(TE_TASK_CREATED, self, coro, "created: its first step is scheduled");
     if (call_step_soon(t, VNULL) < 0) return -1;
     register_task(t);
