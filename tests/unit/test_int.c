@@ -724,7 +724,7 @@ Test(int_, random_errors) {
     cr_assert_str_eq(outcome(R("getrandbits", 1, MK_INT(-1))), "!ValueError: number of bits must be non-negative");
     cr_assert_str_eq(outcome(R("seed", 1, list_new(0))),
                      "!TypeError: The only supported seed types are: None,\nint, float, str, bytes, and bytearray.");
-    cr_assert_str_eq(outcome(R("randint", 1, MK_INT(1))), "!TypeError: randint() missing 1 required positional argument: 'b'");
+    cr_assert_str_eq(outcome(R("randint", 1, MK_INT(1))), "!TypeError: Random.randint() missing 1 required positional argument: 'b'");
     /* unseeded: values in range */
     decref(R("seed", 0));
     for (int i = 0; i < 100; i++) {
