@@ -1423,6 +1423,11 @@ void parser_syntax_error(ParseState *ps, void *parser, int kind, const Token *t)
         return;
     }
     int inner = ps->bracket_depth + (kind == TK_RBRACE);   /* the '}' was counted already */
+    if ((kind == TK_RBRACE || kind == TK_COMMA) && inner > 0 && ps->bracket_kind[inner] == '{' &&
+        can_end_expression(ps->prev.kind) && apy_token_acceptable(parser, TK_COLON)) {
+        error_at_token(ps, SE_SYNTAX, &ps->prev, "':' expected after dictionary key");
+        return;
+    }
     if ((kind == TK_RBRACE || kind == TK_COMMA) && ps->prev.kind == TK_COLON && inner > 0 &&
         ps->bracket_kind[inner] == '{') {
         error_at_token(ps, SE_SYNTAX, &ps->prev, "expression expected after dictionary key and ':'");
@@ -1606,6 +1611,25 @@ static char *prepare_source(const char *src, size_t len, const char *filename, S
     return copy;
 }
 
+/* After a parser error CPython tokenizes the rest of the file, and an error
+ * the tokenizer finds there ("'(' was never closed", a bad literal, ...)
+ * replaces the parser's: it is usually the real cause. */
+static void prefer_lexer_error(Lexer *lx, SyntaxErr *err) {
+    SyntaxErr later;
+    memset(&later, 0, sizeof later);
+    lx->err = &later;
+    Token t;
+    int k;
+    while ((k = lexer_next(lx, &t)) >= 0 && k != TK_ENDMARKER) {}
+    lx->err = err;
+    if (k < 0) {
+        syntax_error_free(err);
+        *err = later;
+    } else {
+        syntax_error_free(&later);
+    }
+}
+
 /* The REPL finishes a compound statement with an empty line. */
 static int ends_with_blank_line(const char *buf, size_t len) {
     size_t i = len;
@@ -1654,6 +1678,7 @@ Node *parse_source(Arena *arena, const char *src, size_t len, const char *filena
     int start = mode == PARSE_FILE ? TK_START_FILE : mode == PARSE_SINGLE ? TK_START_SINGLE
                                                                            : TK_START_EVAL;
     run_parser(&ps, &ts, start);
+    if (ps.failed && !ts.lx.failed) prefer_lexer_error(&ts.lx, err);
     if (!ps.failed) check_as_markers(&ps);
     if (!ps.failed && !ps.result) {
         parser_error_at(&ps, SE_SYNTAX, ts.lx.line, 0, 0, 0, "invalid syntax");

@@ -682,6 +682,10 @@ Test(errors, generic_and_brackets) {
     SYN("x = )", "unmatched ')'", 1, 5);
     SYN("x = (1]", "closing parenthesis ']' does not match opening parenthesis '('", 1, 7);
     SYN("print \"x\"", "Missing parentheses in call to 'print'. Did you mean print(...)?", 1, 1);
+    SYN("x = (1 + 2\ny = 3", "'(' was never closed", 1, 5);     /* the lexer's error wins */
+    SYN("def f(x:\n    pass", "'(' was never closed", 1, 6);
+    SYN("x = = 1\ns = 'abc", "unterminated string literal (detected at line 2)", 2, 5);
+    SYN("x = {1: 2, 3}", "':' expected after dictionary key", 1, 12);
     SYN("x := 1", "invalid syntax", 1, 3);
     SYN("a < not b", "invalid syntax", 1, 5);
 }
