@@ -154,17 +154,9 @@ static int bind_args(Frame *f, FuncObj *fn, Value *args, size_t nargs, Value kwn
         Value t = nargs > argcount ? tuple_from_array(args + argcount, nargs - argcount) : tuple_empty();
         if (!t) return -1;
         slots[total_named] = t;
-    } else if (nargs > argcount) {
-        size_t kw_given = 0;
-        size_t nkw = kwnames ? TUPLE_LEN(kwnames) : 0;
-        for (size_t k = 0; k < nkw; k++) {
-            Value name = TUPLE_ITEMS(kwnames)[k];
-            for (size_t j = argcount; j < total_named; j++)
-                if (str_eq(TUPLE_ITEMS(co->varnames)[j], name)) kw_given++;
-        }
-        too_many_positional(fn, nargs, kw_given);
-        return -1;
     }
+    /* CPython reports keyword problems before "takes N positional arguments". */
+    bool too_many = nargs > argcount && !(co->flags & CO_VARARGS);
     size_t nkw = kwnames ? TUPLE_LEN(kwnames) : 0;
     Value posonly_errors = VNULL;
     for (size_t k = 0; k < nkw; k++) {
@@ -176,18 +168,20 @@ static int bind_args(Frame *f, FuncObj *fn, Value *args, size_t nargs, Value kwn
             if (vn == name || str_eq(vn, name)) break;
         }
         if (j == total_named) {
-            bool is_posonly = false;
-            for (size_t p = 0; p < co->posonlyargcount; p++)
-                if (str_eq(TUPLE_ITEMS(co->varnames)[p], name)) is_posonly = true;
             if (varkw) {
                 if (dict_set(varkw, name, value) < 0) return -1;
                 continue;
             }
-            if (is_posonly) {
-                if (!posonly_errors) posonly_errors = list_new(0);
-                if (posonly_errors) list_append(posonly_errors, name);
-                continue;
-            }
+            /* Like CPython: any keyword naming a positional-only parameter wins over
+             * "unexpected keyword", and they are listed in parameter order. */
+            for (size_t p = 0; p < co->posonlyargcount; p++)
+                for (size_t k2 = 0; k2 < nkw; k2++)
+                    if (str_eq(TUPLE_ITEMS(co->varnames)[p], TUPLE_ITEMS(kwnames)[k2])) {
+                        if (!posonly_errors) posonly_errors = list_new(0);
+                        if (posonly_errors) list_append(posonly_errors, TUPLE_ITEMS(co->varnames)[p]);
+                        break;
+                    }
+            if (posonly_errors) break;
             err_format(&Exc_TypeError, "%S() got an unexpected keyword argument '%S'", func_qualname(fn), name);
             return -1;
         }
@@ -206,6 +200,14 @@ static int bind_args(Frame *f, FuncObj *fn, Value *args, size_t nargs, Value kwn
                        func_qualname(fn), joined);
         decref(joined);
         decref(posonly_errors);
+        return -1;
+    }
+    if (too_many) {
+        size_t kw_given = 0;
+        for (size_t k = 0; k < nkw; k++)
+            for (size_t j = argcount; j < total_named; j++)
+                if (str_eq(TUPLE_ITEMS(co->varnames)[j], TUPLE_ITEMS(kwnames)[k])) kw_given++;
+        too_many_positional(fn, nargs, kw_given);
         return -1;
     }
     /* defaults for the missing positional parameters */
