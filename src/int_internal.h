@@ -33,6 +33,9 @@ Value int_abs(Value v);
 /* v = m * 2**e, 0.5 <= |m| < 1, m correctly rounded (m = 0, e = 0 for 0). */
 double int_frexp(Value v, int64_t *e);
 
+/* sys.set_int_max_str_digits(n): 0 = no limit. */
+void int_set_str_digits_limit(size_t n);
+
 /* The largest int we agree to build (bits); past it: MemoryError. */
 #define INT_MAX_BITS ((uint64_t)1 << 33)
 

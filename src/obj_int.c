@@ -42,6 +42,9 @@ static size_t max_str_digits = 4300;
 
 size_t int_str_digits_limit(void) { return max_str_digits; }
 
+/* sys.set_int_max_str_digits(n): 0 means no limit (sys checks the range). */
+void int_set_str_digits_limit(size_t n) { max_str_digits = n; }
+
 /* ===== reading ints ================================================================ */
 
 static inline bool is_bigint(Value v) { return IS_OBJ(v) && AS_OBJ(v)->type == &IntType; }
@@ -650,7 +653,7 @@ Value int_pow(Value a, Value b, Value mod) {
                               "pow() 3rd argument not allowed unless all arguments are integers");
         return pow_mod(a, b, mod);
     }
-    intptr_t x, y;
+    intptr_t x = 0, y = 0;
     bool xs = small_of(a, &x), ys = small_of(b, &y);
     if (ys && y < 0) return pow_negative(a, b);
     if (!ys && int_sign(b) < 0) return pow_negative(a, b);
@@ -792,7 +795,7 @@ Value int_binop(Value a, Value b, int op) {
     op &= ~BINOP_INPLACE;                                  /* ints are immutable: a += b is a + b */
     if (LIKELY(IS_INT(a) && IS_INT(b))) return small_binop(AS_INT(a), AS_INT(b), op);
     if (!int_check(a) || !int_check(b)) return incref(NotImplemented);
-    intptr_t x, y;
+    intptr_t x = 0, y = 0;
     if (small_of(a, &x) && small_of(b, &y)) return small_binop(x, y, op);
     return big_binop(a, b, op);
 }
@@ -1038,7 +1041,7 @@ static Value int_round(Value self, Value *args, size_t nargs, Value kwnames) {
     if (nargs == 0) return int_exact(self);
     Value nd = index_value(args[0]);
     if (!nd) return VNULL;
-    intptr_t n;
+    intptr_t n = 0;
     bool small = small_of(nd, &n);
     int sign = int_sign(nd);
     decref(nd);
