@@ -18,6 +18,7 @@
 #include <string.h>
 #include <stddef.h>
 #include "aio.h"
+#include "containers.h"
 #include "gc.h"
 #include "names.h"
 #include "trace.h"
@@ -392,11 +393,6 @@ static Value fm_await(Value self, Value *args, size_t nargs, Value kw) {
     return future_await_iter(self);
 }
 
-static Value fm_class_getitem(Value self, Value *args, size_t nargs, Value kw) {
-    (void)args; (void)nargs; (void)kw;
-    return incref(self);
-}
-
 static const MethodDef future_methods[] = {
     { "result", fm_result, 0 }, { "exception", fm_exception, 0 },
     { "set_result", fm_set_result, 0 }, { "set_exception", fm_set_exception, 0 },
@@ -405,7 +401,7 @@ static const MethodDef future_methods[] = {
     { "remove_done_callback", fm_remove_done_callback, 0 },
     { "get_loop", fm_get_loop, 0 }, { "__await__", fm_await, 0 },
     { "_make_cancelled_error", fm_make_cancelled_error, 0 }, { "__iter__", fm_await, 0 },
-    { "__class_getitem__", fm_class_getitem, METH_CLASS },
+    { "__class_getitem__", ctr_class_getitem, METH_CLASS },    /* Future[int]: a GenericAlias */
     { NULL, NULL, 0 }
 };
 
@@ -538,7 +534,7 @@ void future_init_types(void) {
     type_add_methods(&FutureType, future_methods);
     type_add_getsets(&FutureType, future_getsets);
     type_ready(&FutureType);
-    Value mod = str_intern_cstr("asyncio.futures");
+    Value mod = str_intern_cstr("_asyncio");     /* <class '_asyncio.Future'>, as in CPython */
     dict_set(FutureType.dict, NM.__module__, mod);
     setref(&FutureType.module, incref(mod));
     type_add_methods(&FutureIterType, fi_methods);

@@ -1056,6 +1056,12 @@ Value asyncio_core_init(void) {
         type_ready(&HandleType);
         type_add_methods(&TimerHandleType, timer_methods);
         type_ready(&TimerHandleType);
+        /* CPython's Handle classes live in asyncio.events */
+        Value events_mod = str_intern_cstr("asyncio.events");
+        dict_set(HandleType.dict, NM.__module__, events_mod);
+        setref(&HandleType.module, incref(events_mod));
+        dict_set(TimerHandleType.dict, NM.__module__, events_mod);
+        setref(&TimerHandleType.module, incref(events_mod));
         type_add_methods(&LoopType, loop_methods);
         type_add_getsets(&LoopType, loop_getsets);
         type_ready(&LoopType);

@@ -565,7 +565,7 @@ static Value task_stack_list(TaskObj *t, intptr_t limit) {
     while (c && IS_GEN_LIKE(c)) {
         GenObj *g = AS_GEN(c);
         if (!g->frame || g->frame->state == FRAME_COMPLETED) break;
-        frame_escape(g->frame);
+        g->frame->escaped = 1;
         list_append(frames, OBJ_VAL(g->frame));
         c = gen_yieldfrom(g);
     }
@@ -663,7 +663,7 @@ void task_init_types(void) {
     type_add_methods(&TaskType, task_methods);
     type_add_getsets(&TaskType, task_getsets);
     type_ready(&TaskType);
-    Value mod = str_intern_cstr("asyncio.tasks");
+    Value mod = str_intern_cstr("_asyncio");     /* <class '_asyncio.Task'>, as in CPython */
     dict_set(TaskType.dict, NM.__module__, mod);
     setref(&TaskType.module, incref(mod));
 }
