@@ -382,7 +382,7 @@ static int hexval(int c) {
 }
 
 static Value bm_fromhex(Value cls, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("fromhex", kw) < 0 || argc_one("bytes.fromhex", nargs) < 0) return VNULL;
+    if (argc_nokw("bytes.fromhex", kw) < 0 || argc_one("bytes.fromhex", nargs) < 0) return VNULL;
     Value s = args[0];
     if (!str_check(s)) return err_format(&Exc_TypeError, "fromhex() argument must be str, not %T", s);
     const char *p = STR_DATA(s);
@@ -437,7 +437,7 @@ static void adjust(intptr_t *start, intptr_t *end, intptr_t len) {
 
 static Value find_common(const char *name, Value self, Value *args, size_t nargs, Value kw, int mode) {
     /* mode: 0 find, 1 rfind, 2 index, 3 rindex, 4 count */
-    if (argc_nokw(name, kw) < 0 || argc_old(name, nargs, 1, 3) < 0) return VNULL;
+    if (argc_nokw2("bytes", name, kw) < 0 || argc_old(name, nargs, 1, 3) < 0) return VNULL;
     intptr_t start = 0, end = INTPTR_MAX;
     if (nargs > 1 && arg_slice_index(args[1], &start) < 0) return VNULL;
     if (nargs > 2 && arg_slice_index(args[2], &end) < 0) return VNULL;
@@ -476,7 +476,7 @@ static int btail(Value self, Value sub, intptr_t start, intptr_t end, bool at_en
 }
 
 static Value affix(const char *name, Value self, Value *args, size_t nargs, Value kw, bool at_end) {
-    if (argc_nokw(name, kw) < 0 || argc_old(name, nargs, 1, 3) < 0) return VNULL;
+    if (argc_nokw2("bytes", name, kw) < 0 || argc_old(name, nargs, 1, 3) < 0) return VNULL;
     intptr_t start = 0, end = INTPTR_MAX;
     if (nargs > 1 && arg_slice_index(args[1], &start) < 0) return VNULL;
     if (nargs > 2 && arg_slice_index(args[2], &end) < 0) return VNULL;
@@ -613,7 +613,7 @@ static Value bm_join(Value self, Value *args, size_t nargs, Value kw) {
 }
 
 static Value strip_common(const char *name, Value self, Value *args, size_t nargs, Value kw, int where) {
-    if (argc_nokw(name, kw) < 0 || argc_new(name, nargs, 0, 1) < 0) return VNULL;
+    if (argc_nokw2("bytes", name, kw) < 0 || argc_new(name, nargs, 0, 1) < 0) return VNULL;
     uint8_t set[256] = {0};
     if (nargs && !IS_NONE(args[0])) {
         if (!need_bytes(args[0])) return VNULL;
@@ -632,7 +632,7 @@ static Value bm_lstrip(Value s, Value *a, size_t n, Value k) { return strip_comm
 static Value bm_rstrip(Value s, Value *a, size_t n, Value k) { return strip_common("rstrip", s, a, n, k, 2); }
 
 static Value bm_replace(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("replace", kw) < 0 || argc_new("replace", nargs, 2, 3) < 0) return VNULL;
+    if (argc_nokw("bytes.replace", kw) < 0 || argc_new("replace", nargs, 2, 3) < 0) return VNULL;
     if (!need_bytes(args[0]) || !need_bytes(args[1])) return VNULL;
     intptr_t maxcount = -1;
     if (nargs > 2 && arg_as_ssize(args[2], &maxcount) < 0) return VNULL;

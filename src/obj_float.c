@@ -804,7 +804,7 @@ static Value fm_hex(Value self, Value *args, size_t nargs, Value kw) {
 }
 
 static Value fm_fromhex(Value cls, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("fromhex", kw) < 0 || argc_one("float.fromhex", nargs) < 0) return VNULL;
+    if (argc_nokw("float.fromhex", kw) < 0 || argc_one("float.fromhex", nargs) < 0) return VNULL;
     Value s = args[0];
     if (!str_check(s)) return err_format(&Exc_TypeError, "fromhex() argument must be str, not %T", s);
     const char *p = STR_DATA(s), *end = p + STR_LEN(s);
@@ -902,14 +902,14 @@ static Value fm_getnewargs(Value self, Value *args, size_t nargs, Value kw) {
 }
 
 static Value fm_format(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("__format__", kw) < 0 || argc_one("float.__format__", nargs) < 0) return VNULL;
+    if (argc_nokw("float.__format__", kw) < 0 || argc_one("float.__format__", nargs) < 0) return VNULL;
     if (!str_check(args[0]))
         return err_format(&Exc_TypeError, "__format__() argument must be str, not %T", args[0]);
     return format_float(AS_FLOAT(self), STR_DATA(args[0]), STR_LEN(args[0]));
 }
 
 static Value fm_divmod(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("__divmod__", kw) < 0 || argc_one("float.__divmod__", nargs) < 0) return VNULL;
+    if (argc_nokw("float.__divmod__", kw) < 0 || argc_one("float.__divmod__", nargs) < 0) return VNULL;
     double y;
     int r = real_operand(args[0], &y);
     if (r <= 0) return r < 0 ? VNULL : incref(NotImplemented);
@@ -917,7 +917,7 @@ static Value fm_divmod(Value self, Value *args, size_t nargs, Value kw) {
 }
 
 static Value fm_rdivmod(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("__rdivmod__", kw) < 0 || argc_one("float.__rdivmod__", nargs) < 0) return VNULL;
+    if (argc_nokw("float.__rdivmod__", kw) < 0 || argc_one("float.__rdivmod__", nargs) < 0) return VNULL;
     double x;
     int r = real_operand(args[0], &x);
     if (r <= 0) return r < 0 ? VNULL : incref(NotImplemented);
@@ -965,9 +965,8 @@ static Value double_round(double x, intptr_t nd) {
 }
 
 static Value fm_round(Value self, Value *args, size_t nargs, Value kw) {
-    static const char *const names[] = {"ndigits"};
-    Value a[1];
-    if (kwargs_bind("__round__", args, nargs, kw, names, 1, 1, a) < 0) return VNULL;
+    if (argc_nokw("float.__round__", kw) < 0 || argc_new("__round__", nargs, 0, 1) < 0) return VNULL;
+    Value a[1] = {nargs ? args[0] : VNULL};
     double x = AS_FLOAT(self);
     if (!a[0] || IS_NONE(a[0])) {
         double rounded = round(x);
@@ -1293,7 +1292,7 @@ static Value cm_abs(Value self, Value *args, size_t nargs, Value kw) {
 }
 
 static Value cm_format(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("__format__", kw) < 0 || argc_one("complex.__format__", nargs) < 0) return VNULL;
+    if (argc_nokw("complex.__format__", kw) < 0 || argc_one("complex.__format__", nargs) < 0) return VNULL;
     if (!str_check(args[0]))
         return err_format(&Exc_TypeError, "__format__() argument must be str, not %T", args[0]);
     Value r = complex_repr(self);

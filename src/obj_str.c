@@ -271,6 +271,12 @@ int argc_nokw(const char *fname, Value kwnames) {
     return -1;
 }
 
+int argc_nokw2(const char *tname, const char *fname, Value kwnames) {
+    if (!kwnames || TUPLE_LEN(kwnames) == 0) return 0;
+    err_format(&Exc_TypeError, "%s.%s() takes no keyword arguments", tname, fname);
+    return -1;
+}
+
 int kwargs_bind(const char *fname, Value *args, size_t nargs, Value kwnames,
                 const char *const *names, size_t nnames, size_t npos_max, Value *out) {
     for (size_t i = 0; i < nnames; i++) out[i] = VNULL;
@@ -1102,7 +1108,7 @@ int argc_one(const char *qualname, size_t nargs) {
  * adjusted to [0, nchars] (end may still be < start). */
 static int parse_find_args(const char *name, Value self, Value *args, size_t nargs, Value kwnames,
                            intptr_t *start, intptr_t *end) {
-    if (argc_nokw(name, kwnames) < 0 || argc_old(name, nargs, 1, 3) < 0) return -1;
+    if (argc_nokw2("str", name, kwnames) < 0 || argc_old(name, nargs, 1, 3) < 0) return -1;
     *start = 0;
     *end = INTPTR_MAX;
     if (nargs > 1 && arg_slice_index(args[1], start) < 0) return -1;
@@ -1167,7 +1173,7 @@ static int tailmatch(Value self, Value sub, intptr_t start, intptr_t end, bool a
 }
 
 static Value affix_common(const char *name, Value self, Value *args, size_t nargs, Value kw, bool at_end) {
-    if (argc_nokw(name, kw) < 0 || argc_old(name, nargs, 1, 3) < 0) return VNULL;
+    if (argc_nokw2("str", name, kw) < 0 || argc_old(name, nargs, 1, 3) < 0) return VNULL;
     intptr_t start = 0, end = INTPTR_MAX;
     if (nargs > 1 && arg_slice_index(args[1], &start) < 0) return VNULL;
     if (nargs > 2 && arg_slice_index(args[2], &end) < 0) return VNULL;
@@ -1487,7 +1493,7 @@ static Value replace_impl(Value self, Value old, Value rep, intptr_t maxcount) {
 }
 
 static Value m_replace(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("replace", kw) < 0 || argc_new("replace", nargs, 2, 3) < 0) return VNULL;
+    if (argc_nokw("str.replace", kw) < 0 || argc_new("replace", nargs, 2, 3) < 0) return VNULL;
     if (!require_str(args[0], "replace() argument 1 ")) return VNULL;
     if (!require_str(args[1], "replace() argument 2 ")) return VNULL;
     intptr_t count = -1;
@@ -1506,7 +1512,7 @@ static bool charset_has(const CharSet *cs, uint32_t c) {
 }
 
 static Value strip_impl(const char *name, Value self, Value *args, size_t nargs, Value kw, int where) {
-    if (argc_nokw(name, kw) < 0 || argc_new(name, nargs, 0, 1) < 0) return VNULL;
+    if (argc_nokw2("str", name, kw) < 0 || argc_new(name, nargs, 0, 1) < 0) return VNULL;
     CharSet cs;
     memset(&cs, 0, sizeof cs);
     cs.ws = true;
@@ -1570,7 +1576,7 @@ static Value pad(Value self, size_t left, size_t right, const char *fill, size_t
 }
 
 static Value pad_common(const char *name, Value self, Value *args, size_t nargs, Value kw, int kind) {
-    if (argc_nokw(name, kw) < 0 || argc_new(name, nargs, 1, 2) < 0) return VNULL;
+    if (argc_nokw2("str", name, kw) < 0 || argc_new(name, nargs, 1, 2) < 0) return VNULL;
     intptr_t width;
     if (arg_as_ssize(args[0], &width) < 0) return VNULL;
     const char *fill = " ";
@@ -1596,7 +1602,7 @@ static Value m_rjust(Value self, Value *args, size_t nargs, Value kw) { return p
 static Value m_center(Value self, Value *args, size_t nargs, Value kw) { return pad_common("center", self, args, nargs, kw, 2); }
 
 static Value m_zfill(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("zfill", kw) < 0 || argc_one("str.zfill", nargs) < 0) return VNULL;
+    if (argc_nokw("str.zfill", kw) < 0 || argc_one("str.zfill", nargs) < 0) return VNULL;
     intptr_t width;
     if (arg_as_ssize(args[0], &width) < 0) return VNULL;
     StrObj *s = AS_STR(self);
@@ -1644,7 +1650,7 @@ static Value m_expandtabs(Value self, Value *args, size_t nargs, Value kw) {
 }
 
 static Value affix_remove(const char *qual, const char *name, Value self, Value *args, size_t nargs, Value kw, bool suffix) {
-    if (argc_nokw(name, kw) < 0 || argc_one(qual, nargs) < 0) return VNULL;
+    if (argc_nokw(qual, kw) < 0 || argc_one(qual, nargs) < 0) return VNULL;
     Value x = args[0];
     if (!str_check(x)) return err_format(&Exc_TypeError, "%s() argument must be str, not %T", name, x);
     size_t n = STR_LEN(x), len = STR_LEN(self);
@@ -1863,7 +1869,7 @@ static Value m_encode(Value self, Value *args, size_t nargs, Value kw) {
 
 static Value m_maketrans(Value self, Value *args, size_t nargs, Value kw) {
     (void)self;
-    if (argc_nokw("maketrans", kw) < 0 || argc_new("maketrans", nargs, 1, 3) < 0) return VNULL;
+    if (argc_nokw("str.maketrans", kw) < 0 || argc_new("maketrans", nargs, 1, 3) < 0) return VNULL;
     Value d = dict_new();
     if (!d) return VNULL;
     if (nargs == 1) {
@@ -1967,7 +1973,7 @@ static Value m_format(Value self, Value *args, size_t nargs, Value kw) {
 }
 
 static Value m_dunder_format(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("__format__", kw) < 0 || argc_one("str.__format__", nargs) < 0) return VNULL;
+    if (argc_nokw("str.__format__", kw) < 0 || argc_one("str.__format__", nargs) < 0) return VNULL;
     if (!str_check(args[0]))
         return err_format(&Exc_TypeError, "__format__() argument must be str, not %T", args[0]);
     return format_str(self, STR_DATA(args[0]), STR_LEN(args[0]));
@@ -2211,7 +2217,7 @@ Value str_format_method(Value fmt, Value *args, size_t nargs, Value kwnames) {
 }
 
 static Value m_format_map(Value self, Value *args, size_t nargs, Value kw) {
-    if (argc_nokw("format_map", kw) < 0 || argc_one("str.format_map", nargs) < 0) return VNULL;
+    if (argc_nokw("str.format_map", kw) < 0 || argc_one("str.format_map", nargs) < 0) return VNULL;
     FormatCtx cx = {NULL, 0, args[0], {AN_INIT, 0}};
     return build_format(&cx, STR_DATA(self), STR_LEN(self), 2);
 }

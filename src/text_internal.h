@@ -48,6 +48,7 @@ int argc_new(const char *fname, size_t nargs, size_t min, size_t max);   /* "f e
 int argc_none(const char *qualname, size_t nargs);                      /* "str.upper() takes no arguments (1 given)" */
 int argc_one(const char *qualname, size_t nargs);                       /* "str.zfill() takes exactly one argument (0 given)" */
 int argc_nokw(const char *fname, Value kwnames);                        /* "f() takes no keyword arguments" */
+int argc_nokw2(const char *tname, const char *fname, Value kwnames);    /* "str.f() takes no keyword arguments" */
 /* Bind keywords for a C method: names[i] receives args[i] or the keyword
  * value; positional beyond npos is an error. Messages as Argument Clinic. */
 int kwargs_bind(const char *fname, Value *args, size_t nargs, Value kwnames,

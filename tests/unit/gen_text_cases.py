@@ -73,7 +73,18 @@ def emit(kind, cexpr, res):
 
 def method(recv, name, *args, **kw):
     """recv.name(*args, **kw)"""
-    res = outcome(lambda: getattr(recv, name)(*args, **kw))
+    # Call with real method-call syntax: CPython words some errors differently
+    # for a bound-method object than for obj.method(...) (e.g. "str.count()").
+    env = {'r': recv}
+    parts = []
+    for i, a in enumerate(args):
+        env['a%d' % i] = a
+        parts.append('a%d' % i)
+    for i, (k, v) in enumerate(kw.items()):
+        env['k%d' % i] = v
+        parts.append('%s=k%d' % (k, i))
+    src = 'r.%s(%s)' % (name, ', '.join(parts))
+    res = outcome(lambda: eval(src, env))
     vals = [recv] + list(args) + list(kw.values())
     kwn = 'NULL'
     if kw:
@@ -207,6 +218,16 @@ for fmt, args, kw in [
         ('{:>{w}}', ('a',), {'w': 4}), ('é{}é', ('ö',), {}), ('{!r:>5}', ('a',), {}),
         ]:
     method(fmt, 'format', *args, **kw)
+for m, kw in [('zfill', {'width': 3}), ('partition', {'sep': 'a'}), ('removeprefix', {'prefix': 'a'}),
+              ('translate', {'table': {}}), ('format_map', {'mapping': {}}), ('__format__', {'format_spec': ''}),
+              ('center', {'width': 3}), ('count', {'x': 1}), ('upper', {'x': 1}), ('find', {'sub': 'a'}),
+              ('strip', {'chars': 'a'}), ('replace', {'old': 'a', 'new': 'b'}), ('startswith', {'prefix': 'a'}),
+              ('join', {'iterable': []}), ('split', {'sep': ' ', 'maxsplit': 1}), ('encode', {'errors': 'strict'}),
+              ('expandtabs', {'tabsize': 2}), ('splitlines', {'keepends': 1})]:
+    method('a b', m, **kw)
+method('a', 'split', ' ', 1, 2)
+method('a', 'zfill')
+method('a', 'partition')
 method('{x} {y}', 'format_map', {'x': 1, 'y': 2})
 method('{}', 'format_map', {'x': 1})
 method('{a}', 'format_map', 1)
@@ -348,6 +369,9 @@ for b, m, args in [(b'hello world', 'split', ()), (b'a,b,,c', 'split', (b',',)),
                    (b'\x01\x02\x03', 'hex', (':', -2)), (b'abc', 'hex', ('::',)), (b'a=b', 'partition', (b'=',)),
                    (b'hello', 'upper', (1,))]:
     method(b, m, *args)
+for m, kw in [('hex', {'sep': ':'}), ('join', {'x': 1}), ('strip', {'x': 1}), ('upper', {'x': 1}), ('find', {'x': 1}),
+              ('replace', {'x': 1}), ('partition', {'x': 1}), ('decode', {'encoding': 'utf-8'}), ('split', {'sep': b'a'})]:
+    method(b'a a', m, **kw)
 expr('CALLCLASS(&BytesType, "fromhex", S("ab cd"))', lambda: bytes.fromhex('ab cd'))
 expr('CALLCLASS(&BytesType, "fromhex", S("abc"))', lambda: bytes.fromhex('abc'))
 expr('CALLCLASS(&BytesType, "fromhex", S(" a b"))', lambda: bytes.fromhex(' a b'))
@@ -426,6 +450,11 @@ for v in [2.7, -2.7, 1e20]:
     method(v, '__int__')
 method(float('inf'), '__trunc__')
 method(-3.5, '__abs__')
+method(1.5, '__round__', ndigits=1)
+method(1.5, '__round__', 1, 2)
+method(1.5, 'is_integer', x=1)
+method(1.5, '__format__', x='')
+method(1.5, '__format__')
 method(7.5, '__divmod__', 2.0)
 method(-7.5, '__divmod__', 2)
 method(7.5, '__divmod__', 0.0)
