@@ -65,6 +65,7 @@ static inline bool small_of(Value v, intptr_t *out) {
     if (t == &BoolType) { *out = ((BoolObj *)AS_OBJ(v))->v; return true; }
     if (t == &IntType) return false;                  /* normalised: big */
     mpz_srcptr z = BIGZ(v);                           /* a subclass: any value */
+    if (!z->_mp_d) { *out = 0; return true; }         /* never initialised (zeroed memory) */
     if (mpz_fits_slong_p(z)) {
         long l = mpz_get_si(z);
         if (FITS_SMALL(l)) { *out = l; return true; }
@@ -79,6 +80,7 @@ mpz_srcptr int_arg(IntArg *a, Value v) {
     intptr_t i;
     if (IS_INT(v)) i = AS_INT(v);
     else if (AS_OBJ(v)->type == &BoolType) i = ((BoolObj *)AS_OBJ(v))->v;
+    else if (!BIGZ(v)->_mp_d) i = 0;                  /* a subclass instance never initialised */
     else return a->z = BIGZ(v);
     a->limb = (mp_limb_t)(i < 0 ? -(uintptr_t)i : (uintptr_t)i);
     return a->z = mpz_roinit_n(a->ro, &a->limb, i < 0 ? -1 : i > 0 ? 1 : 0);
@@ -870,7 +872,7 @@ static Value int_subclass_instance(Type *t, Value v) {
     Value o = obj_new_instance(t);
     if (!o) return VNULL;
     IntArg a;
-    mpz_set(BIGZ(o), int_arg(&a, v));
+    mpz_init_set(BIGZ(o), int_arg(&a, v));           /* the memory is zeroed, not an mpz yet */
     return o;
 }
 
