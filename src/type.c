@@ -1118,9 +1118,27 @@ static Value mro_merge(Value seqs_list) {
         }
         if (empty) break;
         if (!candidate) {
+            /* CPython names the distinct heads still waiting, in merge order. */
+            StrBuf b;
+            sb_init(&b);
+            sb_adds(&b, "Cannot create a consistent method resolution\norder (MRO) for bases");
+            for (size_t i = 0; i < nseq; i++) {
+                Value seq = LIST_ITEMS(seqs_list)[i];
+                if (pos[i] >= LIST_LEN(seq)) continue;
+                Value head = LIST_ITEMS(seq)[pos[i]];
+                bool seen = false;
+                for (size_t j = 0; j < i && !seen; j++) {
+                    Value s2 = LIST_ITEMS(seqs_list)[j];
+                    seen = pos[j] < LIST_LEN(s2) && LIST_ITEMS(s2)[pos[j]] == head;
+                }
+                if (seen) continue;
+                sb_adds(&b, i ? ", " : " ");
+                sb_adds(&b, ((Type *)AS_OBJ(head))->name);
+            }
             gc_free(pos);
             decref(result);
-            err_format(&Exc_TypeError, "Cannot create a consistent method resolution order (MRO) for bases");
+            Value msg = sb_finish(&b);
+            if (msg) { err_format(&Exc_TypeError, "%S", msg); decref(msg); }
             return VNULL;
         }
         list_append(result, candidate);
@@ -1144,6 +1162,11 @@ static Value compute_mro(Type *t) {
         for (size_t i = 0; i < n; i++) TUPLE_ITEMS(mro)[i + 1] = incref(TUPLE_ITEMS(b->mro)[i]);
         return mro;
     }
+    for (size_t i = 0; i < nb; i++)
+        for (size_t j = i + 1; j < nb; j++)
+            if (TUPLE_ITEMS(t->bases)[i] == TUPLE_ITEMS(t->bases)[j])
+                return err_format(&Exc_TypeError, "duplicate base class %s",
+                                  ((Type *)AS_OBJ(TUPLE_ITEMS(t->bases)[i]))->name);
     Value seqs = list_new(0);
     if (!seqs) return VNULL;
     for (size_t i = 0; i < nb; i++) {
