@@ -1430,6 +1430,30 @@ Value str_join(Value sep, Value iterable) {
     return OBJ_VAL(r);
 }
 
+Value str_concat_array(const Value *items, size_t n) {
+    if (n == 1 && IS_STR(items[0])) return incref(items[0]);
+    size_t total = 0, nchars = 0;
+    bool ascii = true;
+    for (size_t i = 0; i < n; i++) {
+        StrObj *x = AS_STR(items[i]);
+        if (total > (size_t)INTPTR_MAX - x->len) return err_no_memory();
+        total += x->len;
+        nchars += x->nchars;
+        ascii &= x->ascii;
+    }
+    if (total == 0) return str_empty_new();
+    StrObj *r = str_alloc(total);
+    if (!r) return VNULL;
+    char *p = r->data;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(p, STR_DATA(items[i]), STR_LEN(items[i]));
+        p += STR_LEN(items[i]);
+    }
+    r->nchars = nchars;
+    r->ascii = ascii;
+    return OBJ_VAL(r);
+}
+
 static Value m_join(Value self, Value *args, size_t nargs, Value kw) {
     if (argc_nokw("str.join", kw) < 0 || argc_one("str.join", nargs) < 0) return VNULL;
     return str_join(self, args[0]);

@@ -36,6 +36,9 @@ int  uni_decimal_value(uint32_t c);   /* 0..9 for any Nd character, else -1 */
 Value str_new_known(const char *utf8, size_t len, size_t nchars);
 /* str from bytes that may be invalid UTF-8: bad sequences become U+FFFD. */
 Value str_new_lossy(const char *s, size_t len);
+/* The concatenation of n strs in one allocation (BUILD_STRING, f-strings):
+ * no validation pass, counts summed. items are borrowed and must be str. */
+Value str_concat_array(const Value *items, size_t n);
 /* Byte offset of code point index i (0 <= i <= nchars). */
 size_t str_offset_of(Value s, size_t i);
 /* Codecs (utf-8, ascii, latin-1; errors strict/ignore/replace/backslashreplace/

@@ -4,6 +4,7 @@
  * cover what a table cannot: the UTF-8 helpers, interning, hashing, the
  * buffer, iteration and hot-path shortcuts. */
 #include "text_helpers.h"
+#include "text_internal.h"
 
 static void setup(void) { vm_init(0, NULL); }
 TestSuite(str, .init = setup);
@@ -176,6 +177,17 @@ Test(str, join_fast_path_and_repeat_overflow) {
     cr_assert_null((void *)obj_binop(S("ab"), BIG("4611686018427387904"), OP_MUL));
     Value e = err_fetch();
     cr_assert(exc_matches(e, OBJ_VAL(&Exc_OverflowError)));
+}
+
+Test(str, concat_array) {
+    Value items[] = {S("ab"), S(""), S("\xC3\xA9"), S("z")};
+    Value r = str_concat_array(items, 4);
+    cr_assert_str_eq(STR_DATA(r), "ab\xC3\xA9z");
+    cr_assert_eq(AS_STR(r)->nchars, 4);
+    cr_assert(!AS_STR(r)->ascii);
+    cr_assert_eq(str_concat_array(items, 1), items[0]);
+    cr_assert_eq(STR_LEN(str_concat_array(items + 1, 1)), 0);
+    cr_assert_eq(STR_LEN(str_concat_array(items, 0)), 0);
 }
 
 Test(str, format_method_direct) {
