@@ -475,14 +475,14 @@ static Value fi_step(Value self) {
     FutureObj *f = AS_FUTURE(fut);
     if (f->state == FUT_PENDING) {
         f->blocking = 1;
-        if (UNLIKELY(vm.trace_mask)) trace_loop(TE_TASK_STEP_END, fut, fut, "await: yields the pending future");
+        if (UNLIKELY(vm.trace_mask)) trace_loop(TE_AWAIT_YIELD, fut, fut, "await: yields the pending future");
         return incref(fut);
     }
     it->fut = VNULL;
     Value r = future_result(fut);
+    if (r && UNLIKELY(vm.trace_mask)) trace_loop(TE_AWAIT_RETURN, fut, r, "await: returns the result");
     decref(fut);
     if (!r) return VNULL;
-    if (UNLIKELY(vm.trace_mask)) trace_loop(TE_TASK_WAKEUP, self, r, "await: returns the result");
     Value e = exc_new(&Exc_StopIteration, &r, 1);
     decref(r);
     if (e) err_restore(e);
