@@ -651,9 +651,9 @@ Value vm_execute(Frame *entry, int *yielded) {
 #undef X
     };
     for (int i = 0; i < 256; i++) if (!dispatch_table[i]) dispatch_table[i] = &&L_bad_opcode;
+    if (UNLIKELY(vm.trace_mask)) trace_instr_table(dispatch_table, &&L_trace_instr);   /* --step's `s` */
 #endif
 
-    if (UNLIKELY(vm.trace_mask)) trace_instr_table(dispatch_table, &&L_trace_instr);   /* --step's `s` */
     *yielded = 0;
     if (vm.c_depth > vm.c_depth_limit || vm.depth > vm.recursion_limit) {
         err_format(&Exc_RecursionError, "maximum recursion depth exceeded");
@@ -1876,6 +1876,12 @@ L_bad_opcode:
     SAVE();
     err_format(&Exc_SystemError, "unknown opcode %d", (int)(ip[-1] & 0xFF));
     goto error;
+#ifdef COMPUTED_GOTO
+L_trace_instr:      /* --step's `s`: trace.c points every table entry here while asked */
+    SAVE();
+    trace_instr(f);
+    goto *trace_instr_target(INSTR_OP(ip[-1]));
+#endif
 
     /* ---- exceptions ------------------------------------------------------------------------ */
 resume_with_error:
@@ -1926,12 +1932,6 @@ exception_unwind:
             done->is_entry = 0;
             if (g) gen_finished(g);
             decref(OBJ_VAL(done));
-#ifdef COMPUTED_GOTO
-L_trace_instr:      /* --step's `s`: trace.c points every table entry here while asked */
-    SAVE();
-    trace_instr(f);
-    goto *trace_instr_target(INSTR_OP(ip[-1]));
-#endif
             vm.c_depth--;
             return VNULL;
         }
