@@ -576,7 +576,25 @@ static Value percent_float(Value v, uint32_t ch, int flags, intptr_t prec) {
     return sb_finish(&b);
 }
 
-static Value percent_char(Value v) {
+static Value percent_char(Value v, bool bytes_mode) {
+    if (bytes_mode) {
+        /* an int in range(256) or a single byte, as latin-1 text */
+        if (IS_TYPE(v, &BytesType) && AS_BYTES(v)->len == 1) {
+            char enc[4];
+            return str_new_known(enc, str_utf8_encode(AS_BYTES(v)->data[0], enc), 1);
+        }
+        if (!int_check(v) && !(IS_OBJ(v) && type_lookup(TYPE_OF(v), NM.__index__)))
+            return err_format(&Exc_TypeError, "%%c requires an integer in range(256) or a single byte");
+        intptr_t x;
+        if (arg_as_ssize(v, &x) < 0) {
+            if (!err_matches(&Exc_OverflowError)) return VNULL;
+            err_clear();
+            x = -1;
+        }
+        if (x < 0 || x > 255) return err_format(&Exc_OverflowError, "%%c arg not in range(256)");
+        char enc[4];
+        return str_new_known(enc, str_utf8_encode((uint32_t)x, enc), 1);
+    }
     if (str_check(v)) {
         if (AS_STR(v)->nchars == 1) return incref(v);
         return err_format(&Exc_TypeError, "%%c requires int or char");
@@ -642,15 +660,56 @@ static size_t char_index(const char *p, size_t byte) {
     return n;
 }
 
+/* %s / %b of bytes formatting: the bytes (or __bytes__) as latin-1 text. */
+static Value percent_bytes_arg(Value v) {
+    Value b;
+    Value dunder = str_intern_cstr("__bytes__");
+    if (IS_TYPE(v, &BytesType)) b = incref(v);
+    else if (IS_OBJ(v) && dunder && type_lookup(TYPE_OF(v), dunder)) {
+        b = obj_call_method(v, dunder, NULL, 0);
+        if (!b) return VNULL;
+        if (!IS_TYPE(b, &BytesType)) {
+            err_format(&Exc_TypeError, "__bytes__ returned non-bytes (type %T)", b);
+            decref(b);
+            return VNULL;
+        }
+    } else {
+        return err_format(&Exc_TypeError,
+                          "%%b requires a bytes-like object, or an object that implements __bytes__, not '%T'", v);
+    }
+    Value s = str_decode(AS_BYTES(b)->data, AS_BYTES(b)->len, str_intern_cstr("latin-1"), NULL);
+    decref(b);
+    return s;
+}
+
+static Value percent_core(const char *p, size_t n, Value args, bool bytes_mode);
+
 Value format_percent(Value fmt, Value args) {
-    const char *p = STR_DATA(fmt);
-    size_t n = STR_LEN(fmt);
+    return percent_core(STR_DATA(fmt), STR_LEN(fmt), args, false);
+}
+
+/* bytes % args: the format and every piece are latin-1 text, so the result
+ * encodes back to bytes one code point per byte. */
+Value bytes_format_percent(Value fmt, Value args) {
+    Value latin1 = str_intern_cstr("latin-1");
+    Value f = str_decode(AS_BYTES(fmt)->data, AS_BYTES(fmt)->len, latin1, NULL);
+    if (!f) return VNULL;
+    Value r = percent_core(STR_DATA(f), STR_LEN(f), args, true);
+    decref(f);
+    if (!r) return VNULL;
+    Value b = str_encode_to(r, latin1, NULL);
+    decref(r);
+    return b;
+}
+
+static Value percent_core(const char *p, size_t n, Value args, bool bytes_mode) {
     PctCtx cx;
     cx.args = incref(args);
     if (IS_TYPE(args, &TupleType)) { cx.arglen = (intptr_t)TUPLE_LEN(args); cx.argidx = 0; }
     else { cx.arglen = -1; cx.argidx = -2; }
     Type *at = TYPE_OF(args);
-    cx.dict = (at->getitem && !IS_TYPE(args, &TupleType) && !str_check(args)) ? args : VNULL;
+    cx.dict = (at->getitem && !IS_TYPE(args, &TupleType) && !str_check(args) &&
+               !(bytes_mode && IS_TYPE(args, &BytesType))) ? args : VNULL;
     StrBuf out;
     sb_init(&out);
     size_t pos = 0;
@@ -673,6 +732,11 @@ Value format_percent(Value fmt, Value args) {
             }
             if (depth > 0) { err_format(&Exc_ValueError, "incomplete format key"); goto fail; }
             Value key = str_new(p + keystart, pos - 1 - keystart);
+            if (key && bytes_mode) {
+                Value kb = str_encode_to(key, str_intern_cstr("latin-1"), NULL);
+                decref(key);
+                key = kb;
+            }
             if (!key) goto fail;
             Value v = obj_getitem(cx.dict, key);
             decref(key);
@@ -738,8 +802,14 @@ Value format_percent(Value fmt, Value args) {
         Value str = VNULL;
         bool numeric = false;
         switch (ch) {
-        case 's': str = IS_STR(v) ? incref(v) : obj_str(v); break;
-        case 'r': str = obj_repr(v); break;
+        case 's':
+            str = bytes_mode ? percent_bytes_arg(v) : IS_STR(v) ? incref(v) : obj_str(v);
+            break;
+        case 'b':
+            if (!bytes_mode) goto unsupported;
+            str = percent_bytes_arg(v);
+            break;
+        case 'r': str = bytes_mode ? obj_ascii(v) : obj_repr(v); break;
         case 'a': str = obj_ascii(v); break;
         case 'd': case 'i': case 'u':
             str = percent_long(v, ch, flags, prec); numeric = true; break;
@@ -748,8 +818,9 @@ Value format_percent(Value fmt, Value args) {
         case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
             str = percent_float(v, ch, flags, prec); numeric = true; break;
         case 'c':
-            str = percent_char(v); prec = -1; break;
+            str = percent_char(v, bytes_mode); prec = -1; break;
         default:
+        unsupported:
             err_format(&Exc_ValueError, "unsupported format character '%c' (0x%x) at index %zu",
                        (ch >= 31 && ch <= 126) ? (int)ch : '?', (unsigned)ch, char_index(p, chpos));
             goto fail;
@@ -760,16 +831,17 @@ Value format_percent(Value fmt, Value args) {
             decref(str);
             goto fail;
         }
-        percent_output(&out, str, ch, flags, width, (ch == 's' || ch == 'r' || ch == 'a') ? prec : -1, numeric);
+        bool truncates = ch == 's' || ch == 'r' || ch == 'a' || ch == 'b';
+        percent_output(&out, str, truncates ? 's' : ch, flags, width, truncates ? prec : -1, numeric);
         decref(str);
         if (out.failed) goto fail;
         if (cx.dict && cx.argidx < cx.arglen) {
-            err_format(&Exc_TypeError, "not all arguments converted during string formatting");
+            err_format(&Exc_TypeError, "not all arguments converted during %s formatting", bytes_mode ? "bytes" : "string");
             goto fail;
         }
     }
     if (cx.argidx < cx.arglen && !cx.dict) {
-        err_format(&Exc_TypeError, "not all arguments converted during string formatting");
+        err_format(&Exc_TypeError, "not all arguments converted during %s formatting", bytes_mode ? "bytes" : "string");
         goto fail;
     }
     decref(cx.args);

@@ -230,6 +230,9 @@ static Value bytes_binop(Value a, Value b, int op) {
         }
         return OBJ_VAL(r);
     }
+    case OP_MOD:
+        if (!IS_BYTES(a)) return incref(NotImplemented);
+        return bytes_format_percent(a, b);
     default:
         return incref(NotImplemented);
     }

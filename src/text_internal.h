@@ -65,8 +65,9 @@ int arg_slice_index(Value v, intptr_t *out);
 /* ---- format.c ------------------------------------------------------------------ */
 /* format(v, spec) with the spec as UTF-8 bytes (str.format's fields). */
 Value format_value_cstr(Value v, const char *spec, size_t len);
-/* "fmt % args" for str. */
+/* "fmt % args" for str, and for bytes (%b, %s of bytes, %c of a byte). */
 Value format_percent(Value fmt, Value args);
+Value bytes_format_percent(Value fmt, Value args);
 
 /* ---- strbuf.c ------------------------------------------------------------------ */
 void sb_vaddf(StrBuf *b, const char *fmt, va_list ap);
