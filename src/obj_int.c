@@ -889,16 +889,20 @@ static Value call_conversion(Value x, Value name, const char *what) {
     return e;
 }
 
-/* int(x) without a base. */
+/* int(x) without a base, in PyNumber_Long's order: __int__, __index__,
+ * __trunc__, then text. (Subclasses of int and float find int.__int__ and
+ * float.__int__ unless they override them.) */
 static Value int_of(Value x) {
+    if (IS_INT(x) || is_bigint(x) || IS_TYPE(x, &BoolType)) return int_exact(x);
+    if (IS_TYPE(x, &FloatType)) return int_from_double(((FloatObj *)AS_OBJ(x))->v);
+    Type *t = TYPE_OF(x);
+    if (type_lookup(t, NM.__int__)) return call_conversion(x, NM.__int__, "__int__");
+    if (type_lookup(t, NM.__index__)) return call_conversion(x, NM.__index__, "__index__");
     if (int_check(x)) return int_exact(x);
     if (float_check(x)) return int_from_double(((FloatObj *)AS_OBJ(x))->v);
     if (str_check(x)) return int_parse(STR_DATA(x), STR_LEN(x), 10, x);
     if (obj_isinstance_type(x, &BytesType))
         return int_parse((const char *)AS_BYTES(x)->data, AS_BYTES(x)->len, 10, x);
-    Type *t = TYPE_OF(x);
-    if (type_lookup(t, NM.__int__)) return call_conversion(x, NM.__int__, "__int__");
-    if (type_lookup(t, NM.__index__)) return call_conversion(x, NM.__index__, "__index__");
     Value trunc = str_intern_cstr("__trunc__");
     if (type_lookup(t, trunc)) {
         Value r = obj_call_method(x, trunc, NULL, 0);
