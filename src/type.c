@@ -641,7 +641,8 @@ static Value object_format_m(Value self, Value *args, size_t nargs, Value kwname
 static Value object_init_subclass(Value self, Value *args, size_t nargs, Value kwnames) {
     (void)self; (void)args;
     if (nargs || (kwnames && TUPLE_LEN(kwnames)))
-        return err_format(&Exc_TypeError, "__init_subclass__() takes no keyword arguments");
+        return err_format(&Exc_TypeError, "%S.__init_subclass__() takes no keyword arguments",
+                          obj_isinstance_type(self, &TypeType) ? ((Type *)AS_OBJ(self))->qualname : NM.__init_subclass__);
     return none_new();
 }
 
@@ -1540,9 +1541,19 @@ static const GetSetDef type_getsets[] = {
     { NULL, NULL, NULL }
 };
 
+/* type.__init__: __new__ did the work; this ends a metaclass's super().__init__ chain. */
+static Value type_tp_init(Value self, Value *args, size_t nargs, Value kwnames) {
+    (void)self; (void)args;
+    if (nargs == 1 && kwnames && TUPLE_LEN(kwnames))
+        return err_format(&Exc_TypeError, "type.__init__() takes no keyword arguments");
+    if (nargs != 1 && nargs != 3)
+        return err_format(&Exc_TypeError, "type.__init__() takes 1 or 3 arguments");
+    return none_new();
+}
+
 Type TypeType = {
     STATIC_TYPE_HEAD, .name = "type", .flags = TF_BASETYPE | TF_GC, .size = sizeof(Type),
-    .tp_new = type_tp_new, .call = type_call, .repr = type_repr,
+    .tp_new = type_tp_new, .tp_init = type_tp_init, .call = type_call, .repr = type_repr,
     .getattr = type_getattr, .setattr = type_setattr,
     .dealloc = type_dealloc, .traverse = type_traverse, .clear = type_clear,
 };
