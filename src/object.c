@@ -496,7 +496,22 @@ int obj_issubclass(Value sub, Value cls) {
         err_format(&Exc_TypeError, "issubclass() arg 1 must be a class");
         return -1;
     }
-    if (is_type_value(cls)) return type_is_subtype((Type *)AS_OBJ(sub), (Type *)AS_OBJ(cls));
+    if (is_type_value(cls)) {
+        if (type_is_subtype((Type *)AS_OBJ(sub), (Type *)AS_OBJ(cls))) return 1;
+        /* A user metaclass may define __subclasscheck__ (as for isinstance above). */
+        Type *meta = TYPE_OF(cls);
+        if (meta != &TypeType) {
+            Value chk = type_lookup(meta, NM.__subclasscheck__);
+            if (chk) {
+                Value r = obj_call2(chk, cls, sub);
+                if (!r) return -1;
+                int t = obj_truth(r);
+                decref(r);
+                return t;
+            }
+        }
+        return 0;
+    }
     if (IS_TYPE(cls, &TupleType)) {
         for (size_t i = 0; i < TUPLE_LEN(cls); i++) {
             int r = obj_issubclass(sub, TUPLE_ITEMS(cls)[i]);
