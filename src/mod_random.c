@@ -885,6 +885,184 @@ static Value r_triangular(Value self, Value *args, size_t nargs, Value kwnames) 
     return float_new(low + (high - low) * sqrt(u * c));
 }
 
+/* Python's float % (the result takes the divisor's sign). */
+static double py_fmod(double a, double b) {
+    double m = fmod(a, b);
+    if (m != 0.0) { if ((b < 0) != (m < 0)) m += b; }
+    else m = copysign(0.0, b);
+    return m;
+}
+
+static Value r_lognormvariate(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"mu", "sigma", NULL};
+    Value a[2];
+    if (bind("lognormvariate", args, nargs, kwnames, names, 2, 2, a) < 0) return VNULL;
+    Value z = r_normalvariate(self, a, 2, VNULL);
+    if (!z) return VNULL;
+    double v = exp(((FloatObj *)AS_OBJ(z))->v);
+    decref(z);
+    if (isinf(v)) return err_format(&Exc_OverflowError, "math range error");
+    return float_new(v);
+}
+
+static Value r_vonmisesvariate(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"mu", "kappa", NULL};
+    Value a[2];
+    double mu, kappa;
+    if (bind("vonmisesvariate", args, nargs, kwnames, names, 2, 2, a) < 0 ||
+        arg_float(a[0], &mu) < 0 || arg_float(a[1], &kappa) < 0) return VNULL;
+    RandomObj *r = AS_RANDOM(self);
+    const double twopi = 2.0 * M_PI;
+    if (kappa <= 1e-6) return float_new(twopi * random_double(r));
+    double s = 0.5 / kappa, rr = s + sqrt(1.0 + s * s), z;
+    for (;;) {
+        double u1 = random_double(r);
+        z = cos(M_PI * u1);
+        double d = z / (rr + z);
+        double u2 = random_double(r);
+        if (u2 < 1.0 - d * d || u2 <= (1.0 - d) * exp(d)) break;
+    }
+    double q = 1.0 / rr, f = (q + z) / (1.0 + q * z);
+    double u3 = random_double(r);
+    return float_new(u3 > 0.5 ? py_fmod(mu + acos(f), twopi) : py_fmod(mu - acos(f), twopi));
+}
+
+/* gammavariate's algorithm (Cheng's for alpha > 1, Ahrens-Dieter GS for alpha < 1). */
+static int gamma_draw(RandomObj *r, double alpha, double beta, double *out) {
+    if (alpha <= 0.0 || beta <= 0.0) {
+        err_format(&Exc_ValueError, "gammavariate: alpha and beta must be > 0.0");
+        return -1;
+    }
+    if (alpha > 1.0) {
+        const double log4 = log(4.0), sg_magic = 1.0 + log(4.5);
+        double ainv = sqrt(2.0 * alpha - 1.0), bbb = alpha - log4, ccc = alpha + ainv;
+        for (;;) {
+            double u1 = random_double(r);
+            if (!(1e-7 < u1 && u1 < 0.9999999)) continue;
+            double u2 = 1.0 - random_double(r);
+            double v = log(u1 / (1.0 - u1)) / ainv;
+            double x = alpha * exp(v);
+            double z = u1 * u1 * u2;
+            double rr = bbb + ccc * v - x;
+            if (rr + sg_magic - 4.5 * z >= 0.0 || rr >= log(z)) { *out = x * beta; return 0; }
+        }
+    }
+    if (alpha == 1.0) { *out = -log(1.0 - random_double(r)) * beta; return 0; }
+    double x;
+    for (;;) {
+        double u = random_double(r);
+        double b = (M_E + alpha) / M_E, p = b * u;
+        x = p <= 1.0 ? pow(p, 1.0 / alpha) : -log((b - p) / alpha);
+        double u1 = random_double(r);
+        if (p > 1.0) { if (u1 <= pow(x, alpha - 1.0)) break; }
+        else if (u1 <= exp(-x)) break;
+    }
+    *out = x * beta;
+    return 0;
+}
+
+static Value r_gammavariate(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"alpha", "beta", NULL};
+    Value a[2];
+    double alpha, beta, x;
+    if (bind("gammavariate", args, nargs, kwnames, names, 2, 2, a) < 0 ||
+        arg_float(a[0], &alpha) < 0 || arg_float(a[1], &beta) < 0 ||
+        gamma_draw(AS_RANDOM(self), alpha, beta, &x) < 0) return VNULL;
+    return float_new(x);
+}
+
+static Value r_betavariate(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"alpha", "beta", NULL};
+    Value a[2];
+    double alpha, beta, y, y2;
+    if (bind("betavariate", args, nargs, kwnames, names, 2, 2, a) < 0 ||
+        arg_float(a[0], &alpha) < 0 || arg_float(a[1], &beta) < 0 ||
+        gamma_draw(AS_RANDOM(self), alpha, 1.0, &y) < 0) return VNULL;
+    if (y == 0.0) return float_new(0.0);
+    if (gamma_draw(AS_RANDOM(self), beta, 1.0, &y2) < 0) return VNULL;
+    return float_new(y / (y + y2));
+}
+
+static Value r_paretovariate(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"alpha", NULL};
+    Value a[1];
+    double alpha;
+    if (bind("paretovariate", args, nargs, kwnames, names, 1, 1, a) < 0 || arg_float(a[0], &alpha) < 0)
+        return VNULL;
+    double u = 1.0 - random_double(AS_RANDOM(self));
+    if (alpha == 0.0) return err_format(&Exc_ZeroDivisionError, "float division by zero");
+    return float_new(pow(u, -1.0 / alpha));
+}
+
+static Value r_weibullvariate(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"alpha", "beta", NULL};
+    Value a[2];
+    double alpha, beta;
+    if (bind("weibullvariate", args, nargs, kwnames, names, 2, 2, a) < 0 ||
+        arg_float(a[0], &alpha) < 0 || arg_float(a[1], &beta) < 0) return VNULL;
+    double u = 1.0 - random_double(AS_RANDOM(self));
+    if (beta == 0.0) return err_format(&Exc_ZeroDivisionError, "float division by zero");
+    return float_new(alpha * pow(-log(u), 1.0 / beta));
+}
+
+/* getstate(): (3, (624 state words..., index), gauss_next), as CPython. */
+static Value r_getstate(Value self, Value *args, size_t nargs, Value kwnames) {
+    (void)args;
+    if (ctr_no_args("Random.getstate", nargs, kwnames) < 0) return VNULL;
+    RandomObj *r = AS_RANDOM(self);
+    Value st = tuple_new(MT_N + 1);
+    if (!st) return VNULL;
+    for (int i = 0; i < MT_N; i++) TUPLE_ITEMS(st)[i] = int_from_u64(r->mt[i]);
+    TUPLE_ITEMS(st)[MT_N] = MK_INT(r->index);
+    Value g = r->has_gauss_next ? float_new(r->gauss_next) : none_new();
+    Value res = g ? tuple_pack(3, MK_INT(3), st, g) : VNULL;
+    decref(st);
+    decref(g);
+    return res;
+}
+
+static Value r_setstate(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"state", NULL};
+    Value a[1];
+    if (bind("setstate", args, nargs, kwnames, names, 1, 1, a) < 0) return VNULL;
+    Value state = a[0];
+    if (!IS_TYPE(state, &TupleType) || TUPLE_LEN(state) != 3) {
+        if (IS_TYPE(state, &TupleType) || IS_TYPE(state, &ListType)) {
+            Value v = obj_getitem(state, MK_INT(0));
+            if (!v) return VNULL;
+            Value e = err_format(&Exc_ValueError, "state with version %S passed to Random.setstate() "
+                                 "of version 3", v);
+            decref(v);
+            return e;
+        }
+        return err_format(&Exc_TypeError, "'%s' object is not subscriptable", obj_type_name(state));
+    }
+    Value version = TUPLE_ITEMS(state)[0], inner = TUPLE_ITEMS(state)[1], g = TUPLE_ITEMS(state)[2];
+    if (!(IS_INT(version) && (AS_INT(version) == 3 || AS_INT(version) == 2)))
+        return err_format(&Exc_ValueError, "state with version %S passed to Random.setstate() "
+                          "of version 3", version);
+    if (!IS_TYPE(inner, &TupleType)) return err_format(&Exc_TypeError, "state vector must be a tuple");
+    if (TUPLE_LEN(inner) != MT_N + 1) return err_format(&Exc_ValueError, "state vector is the wrong size");
+    uint32_t mt[MT_N];
+    for (int i = 0; i < MT_N; i++) {
+        Value w = TUPLE_ITEMS(inner)[i];
+        int64_t x;
+        if (int_as_i64(w, &x) < 0) return VNULL;
+        mt[i] = (uint32_t)x;                      /* version 2 states held signed words */
+    }
+    int64_t index;
+    if (int_as_i64(TUPLE_ITEMS(inner)[MT_N], &index) < 0) return VNULL;
+    if (index < 0 || index > MT_N) return err_format(&Exc_ValueError, "invalid state");
+    double gn = 0.0;
+    if (!IS_NONE(g) && arg_float(g, &gn) < 0) return VNULL;
+    RandomObj *r = AS_RANDOM(self);
+    memcpy(r->mt, mt, sizeof mt);
+    r->index = (int)index;
+    r->has_gauss_next = !IS_NONE(g);
+    r->gauss_next = gn;
+    return none_new();
+}
+
 /* ===== the type and the module ================================================================ */
 
 static Value random_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
@@ -931,6 +1109,14 @@ static const MethodDef random_methods[] = {
     {"normalvariate", r_normalvariate, METH_DEFAULT},
     {"expovariate", r_expovariate, METH_DEFAULT},
     {"triangular", r_triangular, METH_DEFAULT},
+    {"lognormvariate", r_lognormvariate, METH_DEFAULT},
+    {"vonmisesvariate", r_vonmisesvariate, METH_DEFAULT},
+    {"gammavariate", r_gammavariate, METH_DEFAULT},
+    {"betavariate", r_betavariate, METH_DEFAULT},
+    {"paretovariate", r_paretovariate, METH_DEFAULT},
+    {"weibullvariate", r_weibullvariate, METH_DEFAULT},
+    {"getstate", r_getstate, METH_DEFAULT},
+    {"setstate", r_setstate, METH_DEFAULT},
     {NULL, NULL, 0}
 };
 
