@@ -130,5 +130,6 @@ void  aio_init_types(void);
 
 /* ---- added for lib/asyncio: callback reprs as format_helpers makes them ---- */
 void  aio_add_function_source(StrBuf *b, Value fn);   /* " at file:line" for a plain function */
+int   aio_add_short_repr(StrBuf *b, Value v);          /* reprlib.repr(v); -1 on error */
 
 #endif

@@ -208,17 +208,8 @@ Value future_repr_info(Value fut) {
             if (sb_add_value_repr(&b, f->exception) < 0) { sb_free(&b); return VNULL; }
         } else {
             sb_adds(&b, " result=");
-            Value r = obj_repr(f->result);
-            if (!r) { sb_free(&b); return VNULL; }
-            /* reprlib.repr: long results are cut in the middle (40 for ints, else 30) */
-            size_t limit = int_check(f->result) ? 40 : 30;
-            if (STR_LEN(r) > limit && AS_STR(r)->ascii) {
-                size_t i = (limit - 3) / 2, j = limit - 3 - i;
-                sb_add(&b, STR_DATA(r), i);
-                sb_adds(&b, "...");
-                sb_add(&b, STR_DATA(r) + STR_LEN(r) - j, j);
-            } else sb_add(&b, STR_DATA(r), STR_LEN(r));
-            decref(r);
+            /* reprlib.repr: long results are cut, containers show their first items */
+            if (aio_add_short_repr(&b, f->result) < 0) { sb_free(&b); return VNULL; }
         }
     }
     size_t n = f->callbacks ? LIST_LEN(f->callbacks) : 0;

@@ -88,6 +88,182 @@ static void handle_traverse(Obj *o, VisitFn visit, void *arg) {
     visit(h->repr_cache, arg);
 }
 
+/* ======================================================================================
+ * reprlib.repr: the short reprs asyncio prints for results and callback arguments
+ * ====================================================================================== */
+/* CPython's reprlib.Repr with its default limits, used by futures' reprs
+ * (result=...) and by format_helpers for callback arguments: long strings
+ * and numbers are cut in the middle, containers show their first items. */
+enum { RL_MAXLEVEL = 6, RL_MAXTUPLE = 6, RL_MAXLIST = 6, RL_MAXDICT = 4, RL_MAXSET = 6,
+       RL_MAXDEQUE = 6, RL_MAXSTRING = 30, RL_MAXLONG = 40, RL_MAXOTHER = 30 };
+
+/* Byte offset of code point n in a UTF-8 string of len bytes. */
+static size_t utf8_offset(const char *s, size_t len, size_t n) {
+    size_t off = 0;
+    while (n > 0 && off < len) {
+        off++;
+        while (off < len && ((unsigned char)s[off] & 0xC0) == 0x80) off++;
+        n--;
+    }
+    return off;
+}
+
+/* s[:i] + "..." + s[len(s)-j:], in code points, where i + j + 3 == limit */
+static void rl_add_cut(StrBuf *b, Value s, size_t limit) {
+    const char *d = STR_DATA(s);
+    size_t len = STR_LEN(s), n = AS_STR(s)->nchars;
+    if (n <= limit) { sb_add(b, d, len); return; }
+    size_t i = (limit - 3) / 2, j = limit - 3 - i;
+    sb_add(b, d, utf8_offset(d, len, i));
+    sb_adds(b, "...");
+    size_t from = utf8_offset(d, len, n - j);
+    sb_add(b, d + from, len - from);
+}
+
+static int rl_repr1(StrBuf *b, Value x, int level);
+
+/* repr_str: repr of the first 30 characters, or of both ends */
+static int rl_repr_str(StrBuf *b, Value x) {
+    const char *d = STR_DATA(x);
+    size_t len = STR_LEN(x), n = AS_STR(x)->nchars;
+    size_t head = utf8_offset(d, len, RL_MAXSTRING);
+    Value part = str_new(d, head);
+    Value r = part ? obj_repr(part) : VNULL;
+    decref(part);
+    if (!r) return -1;
+    if (AS_STR(r)->nchars <= RL_MAXSTRING) { sb_add(b, STR_DATA(r), STR_LEN(r)); decref(r); return 0; }
+    decref(r);
+    size_t i = (RL_MAXSTRING - 3) / 2, j = RL_MAXSTRING - 3 - i;
+    /* builtins.repr(x[:i] + x[len(x)-j:]), then cut that repr the same way */
+    StrBuf ends;
+    sb_init(&ends);
+    sb_add(&ends, d, utf8_offset(d, len, i));
+    size_t from = utf8_offset(d, len, n > j ? n - j : 0);
+    sb_add(&ends, d + from, len - from);
+    Value joined = sb_finish(&ends);
+    r = joined ? obj_repr(joined) : VNULL;
+    decref(joined);
+    if (!r) return -1;
+    const char *rd = STR_DATA(r);
+    size_t rlen = STR_LEN(r), rn = AS_STR(r)->nchars;
+    sb_add(b, rd, utf8_offset(rd, rlen, i));
+    sb_adds(b, "...");
+    size_t rfrom = utf8_offset(rd, rlen, rn > j ? rn - j : 0);
+    sb_add(b, rd + rfrom, rlen - rfrom);
+    decref(r);
+    return 0;
+}
+
+/* repr_int and repr_instance: the whole repr, cut in the middle */
+static int rl_repr_cut(StrBuf *b, Value x, size_t limit) {
+    Value r = obj_repr(x);
+    if (!r) {
+        if (limit == RL_MAXLONG) return -1;
+        /* repr_instance: '<%s instance at %#x>' when repr() fails */
+        err_clear();
+        sb_addf(b, "<%s instance at %#lx>", obj_type_name(x), (unsigned long)(uintptr_t)AS_OBJ(x));
+        return 0;
+    }
+    rl_add_cut(b, r, limit);
+    decref(r);
+    return 0;
+}
+
+/* _possibly_sorted: sorted(x), or list(x) if the items do not compare */
+static Value rl_possibly_sorted(Value x) {
+    Value l = list_from_iterable(x);
+    if (!l) return VNULL;
+    Value copy = list_from_iterable(l);
+    if (!copy) { decref(l); return VNULL; }
+    if (list_sort(copy, VNULL, false) < 0) { err_clear(); decref(copy); return l; }
+    decref(l);
+    return copy;
+}
+
+/* _repr_iterable: left + the first maxiter items + ", ..." + right */
+static int rl_repr_iterable(StrBuf *b, Value x, int level, const char *left, const char *right,
+                            size_t maxiter, const char *trail) {
+    intptr_t n = obj_len(x);
+    if (n < 0) return -1;
+    sb_adds(b, left);
+    if (level <= 0 && n) sb_adds(b, "...");
+    else {
+        Value it = obj_iter(x);
+        if (!it) return -1;
+        size_t k = 0;
+        Value item;
+        while (k < maxiter && (item = obj_next(it))) {
+            if (k++) sb_adds(b, ", ");
+            int r = rl_repr1(b, item, level - 1);
+            decref(item);
+            if (r < 0) { decref(it); return -1; }
+        }
+        decref(it);
+        if (err_occurred()) return -1;
+        if ((size_t)n > maxiter) sb_adds(b, ", ...");
+        if (n == 1 && trail) sb_adds(b, trail);
+    }
+    sb_adds(b, right);
+    return 0;
+}
+
+static int rl_repr_dict(StrBuf *b, Value x, int level) {
+    intptr_t n = obj_len(x);
+    if (n < 0) return -1;
+    if (n == 0) { sb_adds(b, "{}"); return 0; }
+    if (level <= 0) { sb_adds(b, "{...}"); return 0; }
+    Value keys = rl_possibly_sorted(x);
+    if (!keys) return -1;
+    sb_addc(b, '{');
+    for (size_t k = 0; k < LIST_LEN(keys) && k < RL_MAXDICT; k++) {
+        Value key = LIST_ITEMS(keys)[k];
+        if (k) sb_adds(b, ", ");
+        Value val = obj_getitem(x, key);
+        int r = val ? rl_repr1(b, key, level - 1) : -1;
+        if (r == 0) { sb_adds(b, ": "); r = rl_repr1(b, val, level - 1); }
+        decref(val);
+        if (r < 0) { decref(keys); return -1; }
+    }
+    decref(keys);
+    if (n > RL_MAXDICT) sb_adds(b, ", ...");
+    sb_addc(b, '}');
+    return 0;
+}
+
+static int rl_repr_set(StrBuf *b, Value x, int level, bool frozen) {
+    intptr_t n = obj_len(x);
+    if (n < 0) return -1;
+    if (n == 0) { sb_adds(b, frozen ? "frozenset()" : "set()"); return 0; }
+    Value items = rl_possibly_sorted(x);
+    if (!items) return -1;
+    int r = rl_repr_iterable(b, items, level, frozen ? "frozenset({" : "{", frozen ? "})" : "}",
+                             RL_MAXSET, NULL);
+    decref(items);
+    return r;
+}
+
+/* repr1: dispatch on the type's *name*, as reprlib does (repr_list, ...) */
+static int rl_repr1(StrBuf *b, Value x, int level) {
+    const char *tn = obj_type_name(x);
+    if (strcmp(tn, "str") == 0 && IS_STR(x)) return rl_repr_str(b, x);
+    if (strcmp(tn, "int") == 0) return rl_repr_cut(b, x, RL_MAXLONG);
+    if (strcmp(tn, "tuple") == 0) return rl_repr_iterable(b, x, level, "(", ")", RL_MAXTUPLE, ",");
+    if (strcmp(tn, "list") == 0) return rl_repr_iterable(b, x, level, "[", "]", RL_MAXLIST, NULL);
+    if (strcmp(tn, "deque") == 0) return rl_repr_iterable(b, x, level, "deque([", "])", RL_MAXDEQUE, NULL);
+    if (strcmp(tn, "dict") == 0) return rl_repr_dict(b, x, level);
+    if (strcmp(tn, "set") == 0) return rl_repr_set(b, x, level, false);
+    if (strcmp(tn, "frozenset") == 0) return rl_repr_set(b, x, level, true);
+    return rl_repr_cut(b, x, RL_MAXOTHER);
+}
+
+int aio_add_short_repr(StrBuf *b, Value v) {
+    if (!vm_check_recursion()) return -1;
+    vm.c_depth++;
+    int r = rl_repr1(b, v, RL_MAXLEVEL);
+    vm.c_depth--;
+    return r;
+}
+
 /* " at file.apy:12" after a plain function (format_helpers._get_function_source:
  * only functions have a source; bound methods and builtins do not). */
 void aio_add_function_source(StrBuf *b, Value fn) {
@@ -110,7 +286,7 @@ static int add_callback_source(StrBuf *b, Value fn, Value args) {
     sb_addc(b, '(');
     for (size_t i = 0; args && i < TUPLE_LEN(args); i++) {
         if (i) sb_adds(b, ", ");
-        if (sb_add_value_repr(b, TUPLE_ITEMS(args)[i]) < 0) return -1;
+        if (aio_add_short_repr(b, TUPLE_ITEMS(args)[i]) < 0) return -1;   /* reprlib.repr(arg) */
     }
     sb_addc(b, ')');
     aio_add_function_source(b, fn);
