@@ -10,22 +10,74 @@
 #include "gc.h"
 #include "names.h"
 
+/* Dead frames are kept by size for reuse: a call then costs a pop, not an
+ * allocation (the GC header and the type stay as they were). */
+#define FREE_FRAME_SLOTS 32
+#define FREE_FRAMES_KEPT 64
+static Frame *free_frames[FREE_FRAME_SLOTS + 1];
+static uint8_t free_frames_count[FREE_FRAME_SLOTS + 1];
+
+static void frame_dealloc(Obj *o);
+
+static bool frame_recycle(Obj *o) {
+    Frame *f = (Frame *)o;
+    size_t n = f->nslots;
+    if (n > FREE_FRAME_SLOTS || free_frames_count[n] >= FREE_FRAMES_KEPT) return false;
+    f->back = free_frames[n];           /* the free list threads through `back` */
+    free_frames[n] = f;
+    free_frames_count[n]++;
+    return true;
+}
+
 Frame *frame_new(CodeObj *code, Value func, Value globals, Value builtins, Value locals) {
-    size_t nslots = (size_t)code->nlocals + code->ncells + code->nfrees + code->stacksize;
-    Frame *f = (Frame *)gc_alloc(&FrameType, sizeof(Frame) + nslots * sizeof(Value));
-    if (!f) return NULL;
+    size_t nlocalsplus = (size_t)code->nlocals + code->ncells + code->nfrees;
+    size_t nslots = nlocalsplus + code->stacksize;
+    Frame *f;
+    if (nslots <= FREE_FRAME_SLOTS && free_frames[nslots]) {
+        f = free_frames[nslots];
+        free_frames[nslots] = f->back;
+        free_frames_count[nslots]--;
+        f->h.rc = 1;
+        f->back = NULL;
+        f->gen = NULL;
+        f->is_entry = f->escaped = 0;
+        for (size_t i = 0; i < nlocalsplus; i++) f->slots[i] = VNULL;
+    } else {
+        /* A running frame is always reachable from the VM's chain, so the cycle
+         * collector need not see it; frame_escape() tracks it once something
+         * else (a generator, a traceback) can hold it. */
+        f = (Frame *)gc_alloc_untracked(&FrameType, sizeof(Frame) + nslots * sizeof(Value),
+                                        sizeof(Frame) + nlocalsplus * sizeof(Value));
+        if (!f) return NULL;
+    }
     f->code = code;
-    incref(OBJ_VAL(code));
     f->func = incref(func);
-    f->globals = incref(globals);
-    f->builtins = incref(builtins);
+    if (!func) incref(OBJ_VAL(code));         /* otherwise the function keeps its code alive */
+    /* A function keeps its globals and builtins alive for as long as its frame does. */
+    f->owns_ns = !func;
+    f->globals = f->owns_ns ? incref(globals) : globals;
+    f->builtins = f->owns_ns ? incref(builtins) : builtins;
     f->locals = incref(locals);
     f->ip = code->code;
     f->nslots = (uint16_t)nslots;
     f->sp = FRAME_STACK(f);
     f->state = FRAME_CREATED;
-    f->lineno = code->firstline;
     return f;
+}
+
+/* The chain lets go of a finished frame: if nothing else holds it, clear
+ * it and keep it for the next call (the common case, without the general
+ * deallocation path). */
+void frame_release(Frame *f) {
+    if (f->h.rc > 1) { f->h.rc--; return; }
+    if (f->escaped) { decref(OBJ_VAL(f)); return; }
+    frame_dealloc(&f->h);
+    if (!frame_recycle(&f->h)) gc_free_object(&f->h);
+}
+
+void frame_escape(Frame *f) {
+    f->escaped = 1;
+    gc_track(&f->h);
 }
 
 uint32_t frame_lasti(const Frame *f) {
@@ -35,7 +87,6 @@ uint32_t frame_lasti(const Frame *f) {
 
 int frame_lineno(const Frame *f) {
     if (f->state == FRAME_CREATED) return f->code->firstline;
-    if (f->state == FRAME_COMPLETED) return f->lineno;
     int l = code_line_of(f->code, frame_lasti(f));
     return l > 0 ? l : f->code->firstline;
 }
@@ -49,19 +100,24 @@ static void frame_clear_values(Frame *f) {
 static void frame_dealloc(Obj *o) {
     Frame *f = (Frame *)o;
     frame_clear_values(f);
-    decref(OBJ_VAL(f->code));
+    if (f->owns_ns) decref(OBJ_VAL(f->code));
+    if (f->owns_ns) {
+        clearref(&f->globals);
+        clearref(&f->builtins);
+    }
+    f->globals = f->builtins = VNULL;
     clearref(&f->func);
-    clearref(&f->globals);
-    clearref(&f->builtins);
     clearref(&f->locals);
 }
 
 static void frame_traverse(Obj *o, VisitFn visit, void *arg) {
     Frame *f = (Frame *)o;
-    if (f->code) visit(OBJ_VAL(f->code), arg);
+    if (f->code && f->owns_ns) visit(OBJ_VAL(f->code), arg);
     visit(f->func, arg);
-    visit(f->globals, arg);
-    visit(f->builtins, arg);
+    if (f->owns_ns) {
+        visit(f->globals, arg);
+        visit(f->builtins, arg);
+    }
     visit(f->locals, arg);
     Value *end = f->sp ? f->sp : f->slots;
     for (Value *p = f->slots; p < end; p++) visit(*p, arg);
@@ -82,7 +138,7 @@ static Value f_lasti(Value self) { return int_from_i64((int64_t)frame_lasti((Fra
 static Value f_back(Value self) {
     Frame *f = (Frame *)AS_OBJ(self);
     if (!f->back) return none_new();
-    f->back->escaped = 1;
+    frame_escape(f->back);
     return incref(OBJ_VAL(f->back));
 }
 
@@ -124,6 +180,7 @@ static const GetSetDef frame_getsets[] = {
 Type FrameType = {
     STATIC_TYPE_HEAD, .name = "frame", .flags = TF_GC, .size = sizeof(Frame),
     .dealloc = frame_dealloc, .traverse = frame_traverse, .clear = frame_clear, .repr = frame_repr,
+    .recycle = frame_recycle,
 };
 
 void frame_init_types(void) {

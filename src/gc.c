@@ -172,6 +172,37 @@ Obj *gc_alloc(Type *t, size_t size) {
     return o;
 }
 
+static void free_object_memory(Obj *o);
+
+/* A container that starts untracked, with only its first `zero` bytes
+ * cleared (frames: the header and the locals; the value stack is written
+ * before it is read). */
+Obj *gc_alloc_untracked(Type *t, size_t size, size_t zero) {
+    size_t total = sizeof(GCHead) + size;
+    if (total > UINT32_MAX || !budget_take(total)) {
+        err_no_memory();
+        return NULL;
+    }
+    size_t block = total;
+    char *p = block_alloc(&block);
+    if (!p) {
+        heap_bytes -= total;
+        err_no_memory();
+        return NULL;
+    }
+    heap_bytes += block - total;
+    memset(p, 0, sizeof(GCHead) + (zero < size ? zero : size));
+    Obj *o = (Obj *)(p + sizeof(GCHead));
+    SizeWord *sw = SW(o);
+    sw->size = (uint32_t)block;
+    sw->flags = HF_GC;
+    o->rc = 1;
+    o->type = t;
+    return o;
+}
+
+void gc_free_object(Obj *o) { free_object_memory(o); }
+
 static void free_object_memory(Obj *o) {
     SizeWord *sw = SW(o);
     size_t size = sw->size;
@@ -264,8 +295,12 @@ void gc_defer_finalize(Obj *o) { queue_finalizer(o); }
 
 static void destroy(Obj *o) {
     Type *t = o->type;
+    /* Like CPython's generation-0 count: allocations minus deallocations,
+     * so that short-lived containers (frames, tuples) don't trigger collections. */
+    if ((SW(o)->flags & HF_TRACKED) && allocs_since_collect) allocs_since_collect--;
     gc_untrack(o);
     if (t->dealloc) t->dealloc(o);
+    if (t->recycle && t->recycle(o)) return;
     free_object_memory(o);
     if (t->flags & TF_HEAPTYPE) decref(OBJ_VAL(t));
 }

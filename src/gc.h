@@ -22,6 +22,7 @@
  * tracked by the collector if t has TF_GC. NULL + MemoryError on failure or
  * past the heap limit. Heap types are increfed by their instances. */
 Obj  *gc_alloc(Type *t, size_t size);
+Obj  *gc_alloc_untracked(Type *t, size_t size, size_t zero); /* frames: not tracked, only `zero` bytes cleared */
 
 /* Counted raw memory for object buffers (list items, dict tables…).
  * NULL + MemoryError on failure. */
@@ -30,6 +31,7 @@ void *gc_calloc(size_t count, size_t size);
 void *gc_realloc(void *p, size_t n);
 void  gc_free(void *p);
 
+void  gc_free_object(Obj *o);                 /* release memory a type's free list kept (see Type.recycle) */
 void  gc_track(Obj *o);
 void  gc_untrack(Obj *o);
 bool  gc_is_tracked(Obj *o);

@@ -41,6 +41,7 @@ Value gen_new(Frame *f, Value func) {
     if (!g) { decref(OBJ_VAL(f)); return VNULL; }
     g->frame = f;                      /* takes the caller's reference */
     f->gen = g;
+    frame_escape(f);                   /* a suspended frame can be part of a cycle */
     g->kind = t == &CoroutineType ? GEN_KIND_COROUTINE : t == &AsyncGenType ? GEN_KIND_ASYNC_GEN : GEN_KIND_GENERATOR;
     g->code = incref(OBJ_VAL(co));
     if (func && IS_TYPE(func, &FunctionType)) {
@@ -445,7 +446,7 @@ static void gen_finalize(Obj *o) {
 static Value g_frame(Value self) {
     Frame *f = AS_GEN(self)->frame;
     if (!f || f->state == FRAME_COMPLETED) return none_new();
-    f->escaped = 1;
+    frame_escape(f);
     return incref(OBJ_VAL(f));
 }
 static Value g_running(Value self) { return bool_new(AS_GEN(self)->running); }

@@ -135,7 +135,7 @@ static Value sys_getframe(Value self, Value *args, size_t nargs, Value kwnames) 
     Frame *f = vm.frame;
     while (f && depth > 0) { f = f->back; depth--; }
     if (!f) return err_format(&Exc_ValueError, "call stack is not deep enough");
-    f->escaped = 1;           /* the frame object now outlives its place on the chain */
+    frame_escape(f);          /* the frame object now outlives its place on the chain */
     return incref(OBJ_VAL(f));
 }
 

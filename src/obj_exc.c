@@ -456,7 +456,7 @@ void exc_add_traceback(Value e, Value frame, int lasti) {
     TracebackObj *tb = (TracebackObj *)gc_alloc(&TracebackType, sizeof(TracebackObj));
     if (!tb) { err_clear(); return; }
     Frame *f = (Frame *)AS_OBJ(frame);
-    f->escaped = 1;
+    frame_escape(f);
     tb->frame = incref(frame);
     tb->lasti = lasti;
     tb->lineno = code_line_of(f->code, (uint32_t)lasti);

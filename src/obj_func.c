@@ -7,6 +7,7 @@
  * Must not touch: argument binding and frames (vm.c).
  */
 #include <string.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include "vm.h"
 #include "gc.h"
@@ -25,7 +26,7 @@ static void code_dealloc(Obj *o) {
     gc_free(co->cell2arg);
     gc_free(co->exctable);
     gc_free(co->lines);
-    gc_free(co->caches);
+    free(co->caches);
     clearref(&co->consts); clearref(&co->names); clearref(&co->varnames);
     clearref(&co->cellvars); clearref(&co->freevars); clearref(&co->name);
     clearref(&co->qualname); clearref(&co->filename);

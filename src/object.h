@@ -70,6 +70,7 @@ struct Type {
     void  (*clear)(Obj *o);          /* break cycles: drop references */
     void  (*finalize)(Obj *o);       /* once, before o dies; may run apy code (deferred to a safe point) */
     bool  (*needs_finalize)(Obj *o); /* NULL = always when finalize is set */
+    bool  (*recycle)(Obj *o);        /* after dealloc: true = the type keeps the memory (free lists) */
 
     /* protocols: NULL = not supported (or inherited at type_ready) */
     Value (*repr)(Value self);

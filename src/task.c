@@ -565,7 +565,7 @@ static Value task_stack_list(TaskObj *t, intptr_t limit) {
     while (c && IS_GEN_LIKE(c)) {
         GenObj *g = AS_GEN(c);
         if (!g->frame || g->frame->state == FRAME_COMPLETED) break;
-        g->frame->escaped = 1;
+        frame_escape(g->frame);
         list_append(frames, OBJ_VAL(g->frame));
         c = gen_yieldfrom(g);
     }

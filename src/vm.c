@@ -596,6 +596,8 @@ static int print_expr(Value v) {
 /* ======================================================================================
  * Generators seen from the loop
  * ====================================================================================== */
+typedef struct { uint64_t gver, bver; Value value; } GlobalCache;
+
 static inline bool can_resume_inline(Value recv) {
     if (!IS_OBJ(recv)) return false;
     Type *t = AS_OBJ(recv)->type;
@@ -765,6 +767,14 @@ dispatch:
         DISPATCH();
     }
     TARGET(LOAD_GLOBAL) {
+        /* An inline cache per instruction, valid while neither the globals
+         * nor the builtins dict changed (dict versions are globally unique). */
+        uint64_t gver = AS_DICT(f->globals)->version, bver = AS_DICT(f->builtins)->version;
+        GlobalCache *gcache = co->caches ? &((GlobalCache *)co->caches)[ip - co->code - 1] : NULL;
+        if (gcache && gcache->gver == gver && gcache->bver == bver) {
+            PUSH(incref(gcache->value));
+            DISPATCH();
+        }
         Value name = names[arg];
         Value v = dict_get(f->globals, name);
         if (!v) {
@@ -774,6 +784,13 @@ dispatch:
                 if (!err_occurred()) name_error(name);
                 goto error;
             }
+        }
+        if (!co->caches) co->caches = calloc(co->ncode, sizeof(GlobalCache));
+        if (co->caches) {
+            gcache = &((GlobalCache *)co->caches)[ip - co->code - 1];
+            gcache->gver = gver;
+            gcache->bver = bver;
+            gcache->value = v;      /* borrowed: the dicts hold it while their versions stand */
         }
         PUSH(incref(v));
         DISPATCH();
@@ -1016,8 +1033,20 @@ dispatch:
             case RC_GT: t = x > y; break;
             default: t = x >= y; break;
             }
-            sp--;
-            TOP() = BOOL(t);
+            sp -= 2;
+            /* the next instruction is nearly always a conditional jump: take it now */
+            uint32_t next = *ip;
+            if (INSTR_OP(next) == OP_POP_JUMP_IF_FALSE) {
+                ip++;
+                if (!t) ip = co->code + INSTR_ARG(next);
+                DISPATCH();
+            }
+            if (INSTR_OP(next) == OP_POP_JUMP_IF_TRUE) {
+                ip++;
+                if (t) ip = co->code + INSTR_ARG(next);
+                DISPATCH();
+            }
+            PUSH(BOOL(t));
             DISPATCH();
         }
         SAVE();
@@ -1446,12 +1475,22 @@ dispatch:
         }
         if (ct == &FunctionType) {
             FuncObj *fn = AS_FUNC(callable);
-            if (!(fn->code->flags & GEN_FLAGS)) {
-                if (!vm_check_recursion()) goto call_error_cleanup;
-                Frame *nf = frame_for_call(fn, args, nargs, kwnames);
-                if (!nf) goto call_error_cleanup;
-                /* the arguments now live in the new frame; drop the caller's copies */
-                for (Value *p = result_slot; p < cleanup_end; p++) decref(*p);
+            CodeObj *fco = fn->code;
+            if (!(fco->flags & GEN_FLAGS)) {
+                if (UNLIKELY(vm.depth > vm.recursion_limit) && !vm_check_recursion()) goto call_error_cleanup;
+                Frame *nf;
+                if (!kwnames && nargs == fco->argcount && !fco->kwonlyargcount && !fco->ncells && !fco->nfrees &&
+                    !(fco->flags & (CO_VARARGS | CO_VARKEYWORDS))) {
+                    /* the common case: the arguments move from our stack into the new frame */
+                    nf = frame_new(fco, callable, fn->globals, fn->builtins, VNULL);
+                    if (!nf) goto call_error_cleanup;
+                    for (size_t i = 0; i < nargs; i++) nf->slots[i] = args[i];
+                    for (Value *p = result_slot; p < args; p++) decref(*p);
+                } else {
+                    nf = frame_for_call(fn, args, nargs, kwnames);
+                    if (!nf) goto call_error_cleanup;
+                    for (Value *p = result_slot; p < cleanup_end; p++) decref(*p);
+                }
                 sp = result_slot;
                 f->sp = sp;
                 ENTER_FRAME(nf);
@@ -1535,8 +1574,19 @@ dispatch:
         SAVE();
         if (UNLIKELY(vm.trace_mask)) trace_frame(TE_RETURN, f, retval);
         Frame *done = f;
+        if (LIKELY(!done->gen && !done->is_entry)) {
+            /* a plain call returning to its caller in this loop */
+            done->state = FRAME_COMPLETED;
+            f = done->back;
+            done->back = NULL;
+            vm.frame = f;
+            vm.depth--;
+            frame_release(done);
+            LOAD_REGS();
+            PUSH(retval);
+            DISPATCH();
+        }
         done->state = FRAME_COMPLETED;
-        done->lineno = code_line_of(co, (uint32_t)(ip - co->code - 1));
         GenObj *g = done->gen;
         if (g) {
             vm.exc_info = g->exc_state.previous;
@@ -1915,7 +1965,6 @@ exception_unwind:
         SAVE();
         Frame *done = f;
         done->state = FRAME_COMPLETED;
-        done->lineno = code_line_of(co, at);
         GenObj *g = done->gen;
         if (g) {
             vm.exc_info = g->exc_state.previous;

@@ -34,13 +34,16 @@ typedef struct Frame {
     uint8_t state;             /* FrameState */
     uint8_t is_entry;          /* a C caller waits for this frame (nested run) */
     uint8_t escaped;           /* referenced from outside the chain (traceback, gi_frame …) */
+    uint8_t owns_ns;           /* holds its own references to globals/builtins (no func to keep them) */
     uint16_t nslots;           /* localsplus size: locals + cells + frees + stack */
-    int32_t lineno;            /* line at suspension, for f_lineno after completion */
+    int32_t lineno;            /* unused: f_lineno is computed from ip */
     Value slots[];             /* locals, cells, frees, then the value stack */
 } Frame;
 
 #define FRAME_STACK(f) ((f)->slots + (f)->code->nlocals + (f)->code->ncells + (f)->code->nfrees)
 uint32_t frame_lasti(const Frame *f);   /* offset of the instruction being executed */
+void     frame_escape(Frame *f);
+void     frame_release(Frame *f);       /* drop the chain's reference to a finished frame (fast) */        /* something outside the chain holds f: let the GC see it */
 int      frame_lineno(const Frame *f);
 
 /* ===== generators, coroutines, async generators ==================== gen.c ======= */
