@@ -488,9 +488,13 @@ int64_t int_hash(Value v) {
     intptr_t i;
     int64_t h;
     if (small_of(v, &i)) {
-        uint64_t u = i < 0 ? -(uint64_t)i : (uint64_t)i;
-        h = (int64_t)(u % HASH_MODULUS);
-        if (i < 0) h = -h;
+        if (i > -(int64_t)HASH_MODULUS && i < (int64_t)HASH_MODULUS) {
+            h = i;                                        /* the common case: no division */
+        } else {
+            uint64_t u = i < 0 ? -(uint64_t)i : (uint64_t)i;
+            h = (int64_t)(u % HASH_MODULUS);
+            if (i < 0) h = -h;
+        }
     } else {
         mpz_srcptr z = BIGZ(v);
         h = (int64_t)mpz_tdiv_ui(z, HASH_MODULUS);       /* |z| mod P */
