@@ -271,7 +271,13 @@ int obj_setitem(Value v, Value key, Value x) {
 int obj_delitem(Value v, Value key) {
     Type *t = TYPE_OF(v);
     if (t->setitem) return t->setitem(v, key, VNULL);
-    err_format(&Exc_TypeError, "'%s' object doesn't support item deletion", t->name);
+    /* CPython says "doesn't" when it got as far as the sequence protocol (a type
+     * with sequence slots and an index key), "does not" otherwise. */
+    bool seq = (t->flags & TF_HEAPTYPE) || t->getitem || t->contains;
+    bool index = IS_INT(key) || obj_isinstance_type(key, &IntType) ||
+                 (IS_OBJ(key) && type_lookup(TYPE_OF(key), NM.__index__));
+    err_format(&Exc_TypeError, "'%s' object %s support item deletion", t->name,
+               seq && index ? "doesn't" : "does not");
     return -1;
 }
 
@@ -604,7 +610,7 @@ int args_parse(const char *fname, Value *args, size_t nargs, Value kwnames,
         size_t i = 0;
         while (i < nparams && !str_eq_cstr(kn, names[i])) i++;
         if (i == nparams) {
-            err_format(&Exc_TypeError, "%s() got an unexpected keyword argument '%S'", fname, kn);
+            err_format(&Exc_TypeError, "'%S' is an invalid keyword argument for %s()", kn, fname);
             return -1;
         }
         if (out[i]) {
