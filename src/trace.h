@@ -58,8 +58,9 @@ enum {
     TRACE_MODULES = 1 << 6,     /* module bodies: always wanted (the "program" place) */
     TRACE_INSTRS = 1 << 7,      /* TE_INSTR: only while the stepper asks */
     TRACE_ALL = 0x7F,
-    /* the default for class: everything but plain function calls */
-    TRACE_DEFAULT = TRACE_LOOP | TRACE_TASKS | TRACE_COROUTINES | TRACE_GENERATORS | TRACE_FUTURES | TRACE_MODULES,
+    /* the default for class: every transfer of control in the program's own
+     * code (lib/ is hidden by its own switch, --trace-lib) */
+    TRACE_DEFAULT = TRACE_ALL,
 };
 
 typedef struct TraceEvent {

@@ -109,7 +109,11 @@ static void jsonl_event(Renderer *r, const TraceEvent *ev, const TraceLine *line
         fputs(ev->kind >= TE_LOOP_START && ev->kind <= TE_LOOP_STOP ? "\"event loop\"" : "null", out);
     }
     fputs(", \"value\": ", out);
-    if (ev->value) { tb_init(&b, buf, sizeof buf); tv_describe(&b, ev->value); json_str(out, buf); }
+    if (ev->value && ev->kind == TE_LOOP_WAIT && float_check(ev->value)) {
+        double d = 0;
+        float_as_double(ev->value, &d);
+        fprintf(out, "\"%.6f\"", d);     /* rounded: the clock's last digits differ from run to run */
+    } else if (ev->value) { tb_init(&b, buf, sizeof buf); tv_describe(&b, ev->value); json_str(out, buf); }
     else fputs("null", out);
     fputs(", \"detail\": ", out);
     tb_init(&b, buf, sizeof buf);

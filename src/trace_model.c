@@ -86,7 +86,11 @@ void tv_task_name(TBuf *b, Value task) {
 
 void tv_future_name(TBuf *b, Value fut) {
     if (task_check(fut)) tv_task_name(b, fut);
-    else if (future_check(fut)) tb_printf(b, "Future-%u", (unsigned)AS_FUTURE(fut)->id);
+    else if (future_check(fut)) {
+        /* a subclass (gather's _GatheringFuture) shows its class */
+        const char *tn = TYPE_OF(fut) == &FutureType ? "Future" : TYPE_OF(fut)->name;
+        tb_printf(b, "%s-%u", tn, (unsigned)AS_FUTURE(fut)->id);
+    }
     else tb_printf(b, "<%s object>", obj_type_name(fut));
 }
 
@@ -190,6 +194,28 @@ static void describe(TBuf *b, Value v, int depth) {
     if (IS_OBJ(v) && obj_isinstance_type(v, &TypeType)) { tb_printf(b, "<class '%s'>", ((Type *)AS_OBJ(v))->name); return; }
     if (t == &ModuleType) { tb_printf(b, "<module %s>", str_or(((ModuleObj *)AS_OBJ(v))->name, "?")); return; }
     if (t == &HandleType || t == &TimerHandleType) { tv_handle(b, v); return; }
+    if (strcmp(t->name, "async_generator_wrapped_value") == 0) {
+        /* gen.c's WrappedObj { Obj h; Value value; }: what an async generator yielded */
+        describe(b, ((struct { Obj h; Value value; } *)AS_OBJ(v))->value, depth);
+        return;
+    }
+    if ((t->flags & TF_HEAPTYPE) && t->dict_offset) {
+        /* a partial (functools.partial, asyncio's _partial): its function and arguments */
+        Value d = *(Value *)((char *)AS_OBJ(v) + t->dict_offset);
+        Value fn = d && IS_DICT(d) ? dict_get_str(d, "func") : VNULL;
+        if (fn && obj_callable(fn)) {
+            Value args = dict_get_str(d, "args");
+            tb_printf(b, "%s(", t->name);
+            tv_callback(b, fn);
+            if (b->n >= 2 && b->p[b->n - 1] == ')' && b->p[b->n - 2] == '(') { b->n -= 2; b->p[b->n] = 0; }
+            if (args && IS_TYPE(args, &TupleType) && TUPLE_LEN(args)) {
+                tb_puts(b, ", ");
+                describe_items(b, TUPLE_ITEMS(args), TUPLE_LEN(args), depth + 1);
+            }
+            tb_puts(b, ")");
+            return;
+        }
+    }
     if (t == &MethodType || t == &CFunctionType) { tv_callback(b, v); return; }
     tb_printf(b, "<%s object>", t->name);
 }
@@ -197,7 +223,7 @@ static void describe(TBuf *b, Value v, int depth) {
 void tv_describe(TBuf *b, Value v) { describe(b, v, 0); }
 
 /* 1: a task's __step, 2: a task's wake-up (task.c binds them to the task), 0: other */
-static int task_callback_kind(Value fn) {
+int tv_task_callback_kind(Value fn) {
     if (!IS_TYPE(fn, &CFunctionType)) return 0;
     CFuncObj *c = (CFuncObj *)AS_OBJ(fn);
     if (!c->self || !task_check(c->self) || !c->name) return 0;
@@ -208,9 +234,10 @@ static int task_callback_kind(Value fn) {
 
 /* A callback as the loop will run it: Task-1.step, Task-1.wakeup, cb() */
 void tv_callback(TBuf *b, Value fn) {
+    if (IS_OBJ(fn) && (TYPE_OF(fn)->flags & TF_HEAPTYPE)) { describe(b, fn, 1); return; }
     if (IS_TYPE(fn, &CFunctionType)) {
         CFuncObj *c = (CFuncObj *)AS_OBJ(fn);
-        int which = task_callback_kind(fn);
+        int which = tv_task_callback_kind(fn);
         if (which) { tv_task_name(b, c->self); tb_puts(b, which == 1 ? ".step" : ".wakeup"); return; }
         tb_printf(b, "%s()", c->name);
         return;
@@ -308,6 +335,7 @@ static const char *base_name(const char *path) {
 static void frame_name(TraceModel *m, TBuf *b, const Frame *f) {
     const char *file = str_or(f->code->filename, "?");
     if (is_main_module(f)) { tb_puts(b, "program"); return; }
+    if (f->code->flags & CO_CLASS_BODY) { tb_printf(b, "class %s", str_or(f->code->qualname, "?")); return; }
     if ((f->code->flags & CO_MODULE) && !(f->code->flags & CO_CLASS_BODY)) {
         tb_printf(b, "module %s", tv_relpath(file));
         return;
@@ -426,8 +454,9 @@ static void announce(TraceModel *m, TraceLine *out, int *n) {
 static bool task_hidden(Value task) {
     if (!task || !task_check(task)) return false;
     Value coro = AS_TASK(task)->coro;
-    if (!coro || !IS_GEN_LIKE(coro) || !AS_GEN(coro)->code) return false;
-    return (AS_CODE(AS_GEN(coro)->code)->flags & CO_LIB) && !trace_includes_lib();
+    if (!coro || trace_includes_lib()) return false;
+    if (!IS_GEN_LIKE(coro)) return IS_OBJ(coro) && !(TYPE_OF(coro)->flags & TF_HEAPTYPE);  /* aclose() … */
+    return AS_GEN(coro)->code && (AS_CODE(AS_GEN(coro)->code)->flags & CO_LIB);
 }
 
 /* A loop run whose ready queue holds only hidden tasks' steps */
@@ -435,7 +464,7 @@ static bool loop_run_hidden(LoopObj *l) {
     if (!l->rcount) return false;
     for (size_t i = 0; i < l->rcount; i++) {
         HandleObj *h = AS_HANDLE(l->ready[(l->rhead + i) % l->rcap]);
-        if (!h->callback || !task_callback_kind(h->callback)) return false;
+        if (!h->callback || !tv_task_callback_kind(h->callback)) return false;
         if (!task_hidden(((CFuncObj *)AS_OBJ(h->callback))->self)) return false;
     }
     return true;
@@ -451,13 +480,19 @@ static Opcode caller_op(const Frame *caller) {
 }
 
 static void frame_ref(TraceModel *m, TBuf *b, Frame *f) {
-    /* "main() (line 10)" or "sleep() (lib)" */
+    /* "main()", "asyncio.sleep()" (lib, hidden), "total() (not traced)" */
+    if ((f->code->flags & CO_LIB) && !trace_includes_lib()) {
+        const char *rel = tv_relpath(str_or(f->code->filename, "?"));
+        size_t k = strcspn(rel, "/.");
+        tb_printf(b, "%.*s.%s()", (int)k, rel, str_or(f->code->qualname, "?"));
+        return;
+    }
     TBuf t;
     char mem[TL_PLACE];
     tb_init(&t, mem, sizeof mem);
     frame_name(m, &t, f);
     tb_puts(b, mem);
-    if ((f->code->flags & CO_LIB) && !strstr(mem, "(")) tb_puts(b, " (lib)");
+    if (!trace_frame_visible(f)) tb_puts(b, " (not traced)");
 }
 
 /* A frame starts (CALL) or resumes (RESUME). */
@@ -530,14 +565,14 @@ static void enter_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
         }
         return;
     }
-    if (parent && parent->kind == PK_FRAME && parent->frame == caller && caller) {
+    if (parent && parent->frame == caller && caller) {
         char cr[TL_PLACE];
         TBuf crb;
         tb_init(&crb, cr, sizeof cr);
         frame_ref(m, &crb, caller);
         int line = frame_lineno(caller);
         Opcode op = caller_op(caller);
-        bool coro = f->code->flags & CO_COROUTINE;
+        bool coro = caller->code->flags & CO_COROUTINE;    /* await (a coroutine) or yield from */
         if (op == OP_SEND) {
             if (thrown) {
                 tb_printf(&why, "%s passes %s on into it (line %d)", cr, sent, line);
@@ -557,9 +592,12 @@ static void enter_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
                 tb_printf(&why, "%s throws %s into it (line %d)", cr, sent, line);
                 tb_printf(&st, "%s throws %s into it at line %d", cr, sent, line);
             } else {
-                tb_printf(&why, "%s %s it at line %d (next/send %s)", cr, resume ? "resumes" : "starts", line, sent);
+                tb_printf(&why, "%s %s it at line %d: send(%s)", cr, resume ? "resumes" : "starts", line, sent);
                 tb_printf(&st, "%s %s it at line %d, sending %s", cr, resume ? "resumes" : "starts", line, sent);
             }
+        } else if (f->code->flags & CO_CLASS_BODY) {
+            tb_printf(&why, "the class statement at line %d runs the class body", line);
+            tb_printf(&st, "the class statement at line %d of %s runs the class body", line, cr);
         } else {
             tb_printf(&why, "called by %s at line %d", cr, line);
             tb_printf(&st, "%s calls it at line %d", cr, line);
@@ -663,17 +701,26 @@ static void leave_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
     tb_init(&st, l->story, sizeof l->story);
     bool coro = f->code->flags & CO_COROUTINE;
     Frame *caller = f->back;
-    bool direct = below && below->kind == PK_FRAME && below->frame == caller && caller;
+    bool caller_coro = caller && (caller->code->flags & CO_COROUTINE);
+    bool direct = below && below->frame && below->frame == caller && caller;
     Opcode op = direct ? caller_op(caller) : OP_NOP;
     int line = direct ? frame_lineno(caller) : 0;
+    /* the receiver is not on the outline (lib, or not traced): name it */
+    char to[TL_PLACE] = "";
+    if (!direct && caller && !(below && below->kind == PK_STEP && ev->kind != TE_UNWIND && ev->kind != TE_RETURN)) {
+        TBuf tob;
+        tb_init(&tob, to, sizeof to);
+        tb_puts(&tob, " to ");
+        frame_ref(m, &tob, caller);
+    }
     switch (ev->kind) {
     case TE_YIELD:
         if (direct && op == OP_FOR_ITER) {
             tb_printf(&why, "%s yielded %s: the for loop's next item", name, val);
             tb_printf(&st, "%s yielded %s, the next item of its for loop at line %d", name, val, line);
         } else {
-            tb_printf(&why, "%s yielded %s", name, val);
-            tb_printf(&st, "%s yielded %s to it", name, val);
+            tb_printf(&why, "%s yielded %s%s", name, val, to);
+            tb_printf(&st, "%s yielded %s%s", name, val, to[0] ? to : " to it");
         }
         break;
     case TE_YIELD_DELEGATED:
@@ -690,14 +737,17 @@ static void leave_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
             tb_printf(&why, "%s returned %s: StopIteration(%s) ends send()", name, val, val);
             tb_printf(&st, "%s returned %s, so send() raised StopIteration carrying %s", name, val, val);
         } else if (direct && op == OP_SEND) {
-            tb_printf(&why, "%s returned %s: the %s at line %d evaluates to it", name, val, coro ? "await" : "yield from", line);
-            tb_printf(&st, "%s returned %s, which is the value of the %s at line %d", name, val, coro ? "await" : "yield from", line);
+            tb_printf(&why, "%s returned %s: the %s at line %d evaluates to it", name, val, caller_coro ? "await" : "yield from", line);
+            tb_printf(&st, "%s returned %s, which is the value of the %s at line %d", name, val, caller_coro ? "await" : "yield from", line);
         } else if (direct && op == OP_FOR_ITER) {
             tb_printf(&why, "%s returned: StopIteration ends the for loop at line %d", name, line);
             tb_printf(&st, "%s returned, and StopIteration ends the for loop at line %d", name, line);
+        } else if (f->code->flags & CO_CLASS_BODY) {
+            tb_printf(&why, "the body of %s is done", name);
+            tb_printf(&st, "the body of %s is done and the class is made", name);
         } else {
-            tb_printf(&why, "%s returned %s", name, val);
-            tb_printf(&st, "%s returned %s", name, val);
+            tb_printf(&why, "%s returned %s%s", name, val, to);
+            tb_printf(&st, "%s returned %s%s", name, val, to);
         }
         break;
     default: /* TE_UNWIND */
@@ -705,8 +755,8 @@ static void leave_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
             tb_printf(&why, "%s raised %s: send() raises it", name, val);
             tb_printf(&st, "%s raised %s out of send()", name, val);
         } else {
-            tb_printf(&why, "%s raised %s", name, val);
-            tb_printf(&st, "%s raised %s, which now propagates here", name, val);
+            tb_printf(&why, "%s raised %s%s", name, val, to);
+            tb_printf(&st, "%s raised %s%s, which now propagates here", name, val, to);
         }
         break;
     }
@@ -875,7 +925,9 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
             tb_puts(&st, "nothing is ready and no timer is scheduled, so the loop would wait forever");
         } else {
             tb_init(&ab, a, sizeof a);
-            tv_describe(&ab, ev->value);
+            double d = 0;
+            if (float_check(ev->value)) float_as_double(ev->value, &d);
+            tb_printf(&ab, "%.3f", d);     /* rounded: the clock's last digits differ from run to run */
             bool virt = ev->detail && strstr(ev->detail, "virtual");
             tb_printf(&why, "nothing is ready: %s %s s to the next timer", virt ? "the virtual clock jumps" : "the loop sleeps", a);
             tb_printf(&st, "nothing is ready, so %s %s seconds to the next timer", virt ? "the virtual clock jumps" : "the loop sleeps", a);
@@ -895,7 +947,7 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
     case TE_HANDLE_RUN: {
         HandleObj *h = AS_HANDLE(ev->value);
         Value cb = h->callback;
-        m->pending_handle = cb ? task_callback_kind(cb) : 0;
+        m->pending_handle = cb ? tv_task_callback_kind(cb) : 0;
         if (m->pending_handle) break;
         if (cb && IS_TYPE(cb, &FunctionType) && !(AS_FUNC(cb)->code->flags & CO_LIB)) break;
         TraceLine *l = note(m, out, &n);
@@ -1014,7 +1066,7 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
     }
     case TE_CALLBACK_SCHEDULED: {
         if (task_hidden(ev->subject) ||
-            (task_callback_kind(ev->value) && task_hidden(((CFuncObj *)AS_OBJ(ev->value))->self))) break;
+            (tv_task_callback_kind(ev->value) && task_hidden(((CFuncObj *)AS_OBJ(ev->value))->self))) break;
         TraceLine *l = note(m, out, &n);
         tb_init(&ab, a, sizeof a);
         tv_future_name(&ab, ev->subject);
@@ -1079,7 +1131,11 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
         tb_init(&why, l->why, sizeof l->why);
         tb_init(&st, l->story, sizeof l->story);
         tb_init(&bb, b, sizeof b);
-        if (ev->frame) {
+        if (ev->frame && (ev->frame->code->flags & CO_LIB) && !trace_includes_lib()) {
+            frame_ref(m, &bb, ev->frame);
+            tb_printf(&why, "%s awaits %s: not done, so __await__ yields %s", b, a, a);
+            tb_printf(&st, "%s awaits %s; %s is not done, so __await__ yields %s", b, a, a, a);
+        } else if (ev->frame) {
             frame_ref(m, &bb, ev->frame);
             tb_printf(&why, "%s awaits %s at line %d: not done, so __await__ yields %s", b, a, frame_lineno(ev->frame), a);
             tb_printf(&st, "%s awaits %s at line %d; %s is not done, so __await__ yields %s", b, a, frame_lineno(ev->frame), a, a);
@@ -1120,3 +1176,23 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
     }
     return k;
 }
+
+/* ---- for the stepper ------------------------------------------------------------------------- */
+int tm_nplaces(const TraceModel *m) { return m->n < TM_MAX_PLACES ? m->n : TM_MAX_PLACES; }
+
+void tm_place_line(TraceModel *m, int i, TraceLine *l) {
+    memset(l, 0, sizeof *l);
+    l->kind = TL_BACK;
+    place_at(m, i, l);
+}
+
+Frame *tm_frame_at(const TraceModel *m, int i) {
+    if (i < 0 || i >= tm_nplaces(m)) return NULL;
+    return m->stack[i].frame;
+}
+
+bool tm_silent_at(const TraceModel *m, int i) {
+    return i >= 0 && i < tm_nplaces(m) && m->stack[i].silent;
+}
+
+bool tv_task_hidden(Value task) { return task_hidden(task); }

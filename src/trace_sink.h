@@ -30,6 +30,8 @@ void tv_coro_name(TBuf *b, Value coro);        /* main() */
 void tv_callback(TBuf *b, Value fn);           /* Task-1.step, Task-1.wakeup, cb() */
 void tv_handle(TBuf *b, Value handle);         /* cb(args) */
 const char *tv_relpath(const char *filename);  /* lib paths relative to lib/ */
+int  tv_task_callback_kind(Value fn);          /* 1 a task's step, 2 a task's wake-up, 0 other */
+bool tv_task_hidden(Value task);               /* a task of the library's own (not --trace-lib) */
 
 /* ---- the model: a stack of places ------------------------------------------------------------ */
 typedef enum { PK_PROGRAM, PK_MODULE, PK_LOOP, PK_STEP, PK_FRAME, PK_AWAIT } PlaceKind;
@@ -90,6 +92,10 @@ int  tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out);
 int  tm_depth(const TraceModel *m);            /* depth of the place control is in now */
 uint64_t tm_frame_id(TraceModel *m, const Frame *f);
 const char *tm_track_name(const TraceModel *m, int track);
+int  tm_nplaces(const TraceModel *m);
+void tm_place_line(TraceModel *m, int i, TraceLine *l);    /* place i as a line (place, depth) */
+Frame *tm_frame_at(const TraceModel *m, int i);            /* the frame of place i, or NULL */
+bool tm_silent_at(const TraceModel *m, int i);
 void tm_frame_place(TraceModel *m, TBuf *b, Frame *f, bool with_line); /* "main() line 10" */
 
 /* ---- renderers ----------------------------------------------------------------------------- */

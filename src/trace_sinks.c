@@ -103,7 +103,7 @@ void cli_start_trace(const CliOptions *opts) {
             exit(2);
         }
     }
-    if (opts->step) out = stdout;
+    if (opts->step) { out = stdout; cats |= TRACE_INSTRS; }
     tm_init(&model);
     renderer->out = out;
     renderer->model = &model;
