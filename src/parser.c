@@ -1089,11 +1089,13 @@ static int fstr_field(FStr *f, int i, int spec_depth) {
     Node *spec = NULL;
     if (j < n && b[j] == ':') {
         NodeList spec_parts = {0};
+        /* CPython 3.11's spans, odd as they are: parts of a spec span the
+         * whole string, except a trailing literal, which spans its own token. */
         FStr sf = *f;
-        sf.span = f->tok;                 /* CPython 3.11: the spec's own token */
         sf.parts = &spec_parts;
         sf.lit = (Buf){0};
         int end = fstr_parts(&sf, j + 1, 1, spec_depth + 1);
+        sf.span = f->tok;
         fstr_flush(&sf);
         free(sf.lit.data);
         if (end < 0) return -1;
