@@ -1065,19 +1065,31 @@ static Value r_setstate(Value self, Value *args, size_t nargs, Value kwnames) {
 
 /* ===== the type and the module ================================================================ */
 
+/* Random(x=None): tp_new only allocates (seeded from the OS, so an instance
+ * whose __init__ never ran still works); __init__ seeds, through self.seed()
+ * for subclasses that override it, as Lib/random.py's Random.__init__ does. */
 static Value random_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
-    if (kwnames && TUPLE_LEN(kwnames) > 0 && t == &RandomType)
-        return err_format(&Exc_TypeError, "Random() takes no keyword arguments");
-    if (nargs > 1)
-        return err_format(&Exc_TypeError, "Random.__init__() takes from 1 to 2 positional arguments "
-                          "but %zu were given", nargs + 1);
+    (void)args; (void)nargs; (void)kwnames;
     Value self = obj_new_instance(t);
     if (!self) return VNULL;
-    if (random_seed_value(AS_RANDOM(self), nargs ? args[0] : VNULL, 2) < 0) {
-        decref(self);
-        return VNULL;
-    }
+    seed_from_os(AS_RANDOM(self));
     return self;
+}
+
+static Value random_tp_init(Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const names[] = {"x", NULL};
+    Value a[1];
+    if (bind("__init__", args, nargs, kwnames, names, 1, 0, a) < 0) return VNULL;
+    Value x = a[0] ? a[0] : None;
+    if (AS_OBJ(self)->type == &RandomType) {
+        if (random_seed_value(AS_RANDOM(self), x, 2) < 0) return VNULL;
+    } else {
+        Value r = obj_call_method_cstr(self, "seed", 1, x);
+        if (!r) return VNULL;
+        decref(r);
+    }
+    AS_RANDOM(self)->has_gauss_next = false;
+    return none_new();
 }
 
 static void random_traverse(Obj *o, VisitFn visit, void *arg) {
@@ -1127,6 +1139,7 @@ static Type RandomType = {
     .size = sizeof(RandomObj),
     .dict_offset = offsetof(RandomObj, dict),
     .tp_new = random_tp_new,
+    .tp_init = random_tp_init,
     .dealloc = random_dealloc,
     .traverse = random_traverse,
     .clear = random_clear,
