@@ -116,6 +116,12 @@ static Stepper stepper;
 static const char *str_of(Value s, const char *dflt) { return s && IS_STR(s) ? STR_DATA(s) : dflt; }
 
 static void frame_label(DStr *d, Frame *f) {
+    if ((f->code->flags & CO_LIB) && !trace_includes_lib()) {
+        /* "asyncio.sleep() (lib)": no line, so the view does not change with lib/'s code */
+        const char *rel = tv_relpath(str_of(f->code->filename, "?"));
+        ds_printf(d, "%.*s.%s() (lib)", (int)strcspn(rel, "/."), rel, str_of(f->code->qualname, "?"));
+        return;
+    }
     char buf[TL_PLACE];
     TBuf b;
     tb_init(&b, buf, sizeof buf);

@@ -51,6 +51,34 @@ static void json_str(FILE *out, const char *s) {
     fputc('"', out);
 }
 
+/* Words for the events that move nothing on the outline */
+static void default_detail(TBuf *b, const TraceEvent *ev) {
+    char v[200];
+    TBuf vb;
+    tb_init(&vb, v, sizeof v);
+    switch (ev->kind) {
+    case TE_HANDLE_RUN:
+        tv_handle(&vb, ev->value);
+        tb_printf(b, "the loop runs the ready handle %s", v);
+        break;
+    case TE_TASK_STEP_END:
+        if (ev->value) {
+            tv_describe(&vb, ev->value);
+            tb_printf(b, "the coroutine yielded %s to the step", v);
+        } else {
+            tb_puts(b, ev->detail ? ev->detail : "");
+        }
+        break;
+    case TE_TASK_WAKEUP:
+        tv_future_name(&vb, ev->value);
+        tb_printf(b, "%s is done: the task's wake-up runs", v);
+        break;
+    default:
+        tb_puts(b, ev->detail ? ev->detail : "");
+        break;
+    }
+}
+
 static Frame *reported_frame(const TraceEvent *ev) {
     if (ev->kind <= TE_UNWIND) return ev->frame;
     for (Frame *f = ev->frame; f; f = f->back)
@@ -93,11 +121,9 @@ static void jsonl_event(Renderer *r, const TraceEvent *ev, const TraceLine *line
     fprintf(out, ", \"depth\": %d, \"place\": ", last ? last->depth : tm_depth(m));
     if (last) json_str(out, last->place);
     else {
-        TraceLine tmp;
-        memset(&tmp, 0, sizeof tmp);
-        /* a note's line carries the place it happened in */
-        if (n) json_str(out, lines[0].place);
-        else fputs("null", out);
+        TraceLine here;
+        tm_here(m, &here);
+        json_str(out, here.place);
     }
     fputs(", \"subject\": ", out);
     if (ev->subject && ev->kind != TE_LOOP_START && ev->kind != TE_LOOP_STOP && ev->kind != TE_LOOP_ITERATION &&
@@ -121,7 +147,7 @@ static void jsonl_event(Renderer *r, const TraceEvent *ev, const TraceLine *line
         if (i) tb_puts(&b, "; ");
         tb_puts(&b, lines[i].why);
     }
-    if (!n) tb_puts(&b, ev->detail ? ev->detail : "");
+    if (!n) default_detail(&b, ev);
     json_str(out, buf);
     fputs("}\n", out);
 }

@@ -1196,3 +1196,9 @@ bool tm_silent_at(const TraceModel *m, int i) {
 }
 
 bool tv_task_hidden(Value task) { return task_hidden(task); }
+
+void tm_here(TraceModel *m, TraceLine *l) {
+    memset(l, 0, sizeof *l);
+    l->kind = TL_BACK;
+    place_at(m, tm_depth(m), l);
+}

@@ -96,6 +96,7 @@ int  tm_nplaces(const TraceModel *m);
 void tm_place_line(TraceModel *m, int i, TraceLine *l);    /* place i as a line (place, depth) */
 Frame *tm_frame_at(const TraceModel *m, int i);            /* the frame of place i, or NULL */
 bool tm_silent_at(const TraceModel *m, int i);
+void tm_here(TraceModel *m, TraceLine *l);                 /* the place control is in now */
 void tm_frame_place(TraceModel *m, TBuf *b, Frame *f, bool with_line); /* "main() line 10" */
 
 /* ---- renderers ----------------------------------------------------------------------------- */
