@@ -264,13 +264,14 @@ static void future_finalize(Obj *o) {
     Value self = OBJ_VAL(o);
     Value ctx = dict_new();
     if (!ctx) return;
-    const char *msg = obj_isinstance_type(self, &TaskType) ? "Task exception was never retrieved"
-                                                          : "Future exception was never retrieved";
-    Value m = str_from_cstr(msg);
+    /* CPython's FutureObj_finalize: the type's name, and the key "future"
+     * even for a task */
+    Value m = str_from_fmt("%s exception was never retrieved", obj_type_name(self));
+    if (!m) { err_clear(); decref(ctx); return; }
     dict_set_str(ctx, "message", m);
     decref(m);
     dict_set_str(ctx, "exception", f->exception);
-    dict_set_str(ctx, obj_isinstance_type(self, &TaskType) ? "task" : "future", self);
+    dict_set_str(ctx, "future", self);
     loop_call_exception_handler(f->loop, ctx);
     decref(ctx);
 }
