@@ -449,7 +449,8 @@ static Value bi_next(Value self, Value *args, size_t nargs, Value kwnames) {
     Value it = args[0];
     if (!TYPE_OF(it)->iternext)
         return err_format(&Exc_TypeError, "'%s' object is not an iterator", obj_type_name(it));
-    Value v = obj_next(it);
+    /* the slot itself: a generator's StopIteration carries its return value */
+    Value v = TYPE_OF(it)->iternext(it);
     if (v) return v;
     if (err_occurred()) {
         if (nargs < 2 || !err_matches(&Exc_StopIteration)) return VNULL;

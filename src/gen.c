@@ -329,7 +329,8 @@ static Value send_result_to_value(SendResult r, Value out) {
 }
 
 static Value gen_send_m(Value self, Value *args, size_t nargs, Value kwnames) {
-    if (args_no_kw("send", kwnames) || args_count("send", nargs, 1, 1)) return VNULL;
+    const char *name = AS_GEN(self)->kind == GEN_KIND_COROUTINE ? "coroutine.send" : "generator.send";
+    if (args_no_kw(name, kwnames) || args_count(name, nargs, 1, 1)) return VNULL;
     Value out;
     SendResult r = gen_send_ex(AS_GEN(self), args[0], VNULL, &out);
     return send_result_to_value(r, out);

@@ -164,8 +164,9 @@ static Value find_and_load(Value fullname, const char *leaf, Value dirs) {
         if (!m) return VNULL;
         if (dict_set(vm.modules, fullname, m) < 0) { decref(m); return VNULL; }
         if (exec_module_file(m, path) < 0) {
-            dict_del(vm.modules, fullname);
-            if (err_occurred() && err_matches(&Exc_KeyError)) err_clear();
+            Value e = err_fetch();           /* keep the module's own error, whatever it is */
+            if (dict_del(vm.modules, fullname) < 0) err_clear();
+            err_restore(e);
             decref(m);
             return VNULL;
         }

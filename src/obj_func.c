@@ -197,6 +197,14 @@ static Value func_get_annotations(Value self) {
     if (!fn->annotations) fn->annotations = dict_new();
     return incref(fn->annotations);
 }
+static int func_set_annotations(Value self, Value v) {
+    if (v && !IS_NONE(v) && !IS_DICT(v)) {
+        err_format(&Exc_TypeError, "__annotations__ must be set to a dict object");
+        return -1;
+    }
+    setref(&AS_FUNC(self)->annotations, v && !IS_NONE(v) ? incref(v) : VNULL);
+    return 0;
+}
 static Value func_get_dict(Value self) {
     FuncObj *fn = AS_FUNC(self);
     if (!fn->dict) fn->dict = dict_new();
@@ -218,7 +226,7 @@ static const GetSetDef func_getsets[] = {
     { "__code__", func_get_code, NULL },
     { "__globals__", func_get_globals, NULL },
     { "__closure__", func_get_closure, NULL },
-    { "__annotations__", func_get_annotations, NULL },
+    { "__annotations__", func_get_annotations, func_set_annotations },
     { "__dict__", func_get_dict, func_set_dict },
     { NULL, NULL, NULL }
 };
@@ -304,8 +312,17 @@ static Value method_getattr(Value self, Value name) {
     return obj_getattr(m->func, name);
 }
 
+/* types.MethodType(func, obj) */
+static Value method_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
+    (void)t;
+    if (args_no_kw("method", kwnames) || args_count("method", nargs, 2, 2)) return VNULL;
+    if (!obj_callable(args[0])) return err_format(&Exc_TypeError, "first argument must be callable");
+    if (IS_NONE(args[1])) return err_format(&Exc_TypeError, "instance must not be None");
+    return method_new(args[0], args[1]);
+}
+
 Type MethodType = {
-    STATIC_TYPE_HEAD, .name = "method", .flags = TF_GC, .size = sizeof(MethodObj),
+    STATIC_TYPE_HEAD, .name = "method", .flags = TF_GC, .size = sizeof(MethodObj), .tp_new = method_tp_new,
     .dealloc = method_dealloc, .traverse = method_traverse, .call = method_call,
     .repr = method_repr, .richcmp = method_richcmp, .hash = method_hash, .getattr = method_getattr,
 };

@@ -508,7 +508,7 @@ int obj_issubclass(Value sub, Value cls) {
         Type *meta = TYPE_OF(cls);
         if (meta != &TypeType) {
             Value chk = type_lookup(meta, NM.__subclasscheck__);
-            if (chk) {
+            if (chk && !IS_TYPE(chk, &MethodDescrType)) {
                 Value r = obj_call2(chk, cls, sub);
                 if (!r) return -1;
                 int t = obj_truth(r);

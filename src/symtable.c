@@ -434,7 +434,11 @@ static void visit_stmt(ST *st, Node *n) {
     }
     case N_Return:
         if (st->cur->kind != SCOPE_FUNCTION || st->cur->is_comprehension) { st_error(st, n, "'return' outside function"); return; }
-        if (n->v.ret.value) { st->cur->returns_value = 1; visit_expr(st, n->v.ret.value); }
+        if (n->v.ret.value) {
+            if (!st->cur->returns_value) st->cur->return_node = n;
+            st->cur->returns_value = 1;
+            visit_expr(st, n->v.ret.value);
+        }
         break;
     case N_Delete: visit_exprs(st, &n->v.del.targets); break;
     case N_Assign: visit_expr(st, n->v.assign.value); visit_exprs(st, &n->v.assign.targets); break;
@@ -642,7 +646,7 @@ static void check_async_gen(ST *st, Scope *s) {
     if (st->failed) return;
     if (s->kind == SCOPE_FUNCTION && s->is_coroutine && s->is_generator && s->returns_value && !s->is_comprehension) {
         /* find the offending return for its position */
-        st_error(st, s->node, "'return' with value in async generator");
+        st_error(st, s->return_node ? s->return_node : s->node, "'return' with value in async generator");
         return;
     }
     for (int i = 0; i < s->nchildren; i++) check_async_gen(st, s->children[i]);

@@ -66,6 +66,7 @@ struct Scope {
     int child_free_class;      /* function: uses __class__ */
     int in_async_function;     /* lexically inside an async def (for comprehensions) */
     int returns_value;         /* has `return expr` (async generators may not) */
+    Node *return_node;         /* the first such return, for the error's position */
     int first_line;
     void *node_map;            /* module scope only: Node -> Scope, for symtable_scope_of */
 };

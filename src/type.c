@@ -304,6 +304,26 @@ static int add_wrapper(Type *t, const char *name, SlotKind kind, int op) {
     return r;
 }
 
+/* Which binary operators a built-in type's binop slot answers, so that
+ * hasattr({}, '__add__') is False as in CPython. */
+#define OPS(...) ops_mask((int[]){ __VA_ARGS__, -1 })
+static uint32_t ops_mask(const int *ops) {
+    uint32_t m = 0;
+    for (; *ops >= 0; ops++) m |= 1u << *ops;
+    return m;
+}
+
+static uint32_t supported_binops(Type *t) {
+    if (t == &StrType || t == &BytesType) return OPS(OP_ADD, OP_MUL, OP_MOD);
+    if (t == &ListType || t == &TupleType) return OPS(OP_ADD, OP_MUL);
+    if (t == &DictType) return OPS(OP_BITOR);
+    if (t == &DictKeysType || t == &DictItemsType) return OPS(OP_BITOR, OP_BITAND, OP_SUB, OP_BITXOR);
+    if (t == &SetType || t == &FrozenSetType) return OPS(OP_BITOR, OP_BITAND, OP_SUB, OP_BITXOR);
+    if (t == &FloatType || t == &ComplexType)
+        return OPS(OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW, OP_FLOORDIV);
+    return (1u << OP__BINARY_COUNT) - 1;      /* int and the rest: every operator */
+}
+
 /* Give a static type's dict a wrapper for each slot it defines itself. */
 static int add_slot_wrappers(Type *t) {
     Type *b = t->base;
@@ -320,7 +340,9 @@ static int add_slot_wrappers(Type *t) {
         if (add_wrapper(t, s->name, s->kind, s->op) < 0) return -1;
     }
     if (t->binop && (!b || b->binop != t->binop)) {
+        uint32_t ops = supported_binops(t);
         for (int op = 0; op < OP__BINARY_COUNT; op++) {
+            if (!(ops & (1u << op))) continue;
             if (add_wrapper(t, binop_names[op].name, SW_BINOP, op) < 0) return -1;
             if (add_wrapper(t, binop_names[op].rname, SW_RBINOP, op) < 0) return -1;
         }
@@ -576,6 +598,8 @@ static Value object_repr(Value self) {
     return str_from_fmt("<%s object at %p>", t->name, (void *)self);
 }
 
+static Value object_str(Value self) { return obj_repr(self); }
+
 static int64_t object_hash(Value self) {
     uint64_t p = (uint64_t)self;
     int64_t h = (int64_t)((p >> 4) | (p << 60));
@@ -692,7 +716,7 @@ static const GetSetDef object_getsets[] = {
 
 Type ObjectType = {
     STATIC_TYPE_HEAD, .name = "object", .flags = TF_BASETYPE, .size = sizeof(Obj),
-    .tp_new = object_new, .tp_init = object_init, .repr = object_repr,
+    .tp_new = object_new, .tp_init = object_init, .repr = object_repr, .str = object_str,
     .hash = object_hash, .richcmp = object_richcmp,
     .getattr = obj_generic_getattr, .setattr = obj_generic_setattr,
 };
@@ -741,9 +765,15 @@ static int64_t slot_hash(Value self) {
         decref(r);
         return -1;
     }
-    int64_t h = int_hash(r);
+    /* CPython: a result that fits in a Py_ssize_t is the hash (-1 becomes -2);
+     * a bigger int is hashed again. */
+    int64_t h;
+    if (int_as_i64(r, &h) < 0) {
+        err_clear();
+        h = int_hash(r);
+    }
     decref(r);
-    return h;
+    return h == -1 ? -2 : h;
 }
 
 static Value slot_richcmp(Value a, Value b, RichCmpOp op) {
@@ -1017,6 +1047,14 @@ static Type *static_base(Type *t) {
     return t;
 }
 
+/* The type whose layout t's instances have: static types that add no
+ * fields (all the exception classes) share their base's. */
+static Type *layout_base(Type *t) {
+    t = static_base(t);
+    while (t && t->base && t->size == t->base->size && t->dict_offset == t->base->dict_offset) t = t->base;
+    return t;
+}
+
 static void subtype_dealloc(Obj *o) {
     Type *t = o->type;
     Type *sb = static_base(t);
@@ -1053,7 +1091,7 @@ static bool defined_in_heap_part(Type *t, Value name) {
     Value *items = TUPLE_ITEMS(t->mro);
     for (size_t i = 0; i < TUPLE_LEN(t->mro); i++) {
         Type *k = (Type *)AS_OBJ(items[i]);
-        if (!(k->flags & TF_HEAPTYPE)) return false;
+        if (!(k->flags & TF_HEAPTYPE)) continue;   /* a mixin after a builtin base counts too */
         if (dict_get(k->dict, name)) return true;
     }
     return false;
@@ -1203,7 +1241,8 @@ static Type *best_base(Value bases) {
     Type *winner = NULL, *winner_solid = NULL;
     for (size_t i = 0; i < TUPLE_LEN(bases); i++) {
         Type *b = (Type *)AS_OBJ(TUPLE_ITEMS(bases)[i]);
-        Type *s = solid_base(b);
+        Type *s = layout_base(b);
+        if (!s) s = &ObjectType;
         if (!winner) { winner = b; winner_solid = s; continue; }
         if (type_is_subtype(winner_solid, s)) continue;
         if (type_is_subtype(s, winner_solid)) { winner = b; winner_solid = s; continue; }
@@ -1459,6 +1498,18 @@ static Value type_get_module(Value self) {
     Value m = type_module_name((Type *)AS_OBJ(self));
     return m ? incref(m) : str_from_cstr("builtins");
 }
+static int type_set_in_dict(Value self, const char *name, Value v) {
+    Type *t = (Type *)AS_OBJ(self);
+    if (!(t->flags & TF_HEAPTYPE)) {
+        err_format(&Exc_TypeError, "cannot set '%s' attribute of immutable type '%s'", name, t->name);
+        return -1;
+    }
+    type_modified(t);
+    if (!v) return dict_del(t->dict, str_intern_cstr(name));
+    return dict_set(t->dict, str_intern_cstr(name), v);
+}
+static int type_set_module(Value self, Value v) { return type_set_in_dict(self, "__module__", v); }
+static int type_set_doc(Value self, Value v) { return type_set_in_dict(self, "__doc__", v); }
 static Value type_get_bases(Value self) { return incref(((Type *)AS_OBJ(self))->bases); }
 static Value type_get_base(Value self) {
     Type *b = ((Type *)AS_OBJ(self))->base;
@@ -1516,8 +1567,10 @@ static Value type_instancecheck_m(Value self, Value *args, size_t nargs, Value k
 
 static Value type_subclasscheck_m(Value self, Value *args, size_t nargs, Value kwnames) {
     if (args_no_kw("__subclasscheck__", kwnames) || args_count("__subclasscheck__", nargs, 1, 1)) return VNULL;
-    int r = obj_issubclass(args[0], self);
-    return r < 0 ? VNULL : bool_new(r);
+    /* the plain check: obj_issubclass would come back here through a metaclass */
+    if (!IS_OBJ(args[0]) || !obj_isinstance_type(args[0], &TypeType))
+        return err_format(&Exc_TypeError, "issubclass() arg 1 must be a class");
+    return bool_new(type_is_subtype((Type *)AS_OBJ(args[0]), (Type *)AS_OBJ(self)));
 }
 
 static const MethodDef type_methods[] = {
@@ -1532,12 +1585,12 @@ static const MethodDef type_methods[] = {
 static const GetSetDef type_getsets[] = {
     { "__name__", type_get_name, type_set_name },
     { "__qualname__", type_get_qualname, type_set_qualname },
-    { "__module__", type_get_module, NULL },
+    { "__module__", type_get_module, type_set_module },
     { "__bases__", type_get_bases, NULL },
     { "__base__", type_get_base, NULL },
     { "__mro__", type_get_mro, NULL },
     { "__dict__", type_get_dict, NULL },
-    { "__doc__", type_get_doc, NULL },
+    { "__doc__", type_get_doc, type_set_doc },
     { NULL, NULL, NULL }
 };
 
@@ -1553,6 +1606,7 @@ static Value type_tp_init(Value self, Value *args, size_t nargs, Value kwnames) 
 
 Type TypeType = {
     STATIC_TYPE_HEAD, .name = "type", .flags = TF_BASETYPE | TF_GC, .size = sizeof(Type),
+    .dict_offset = offsetof(Type, dict),
     .tp_new = type_tp_new, .tp_init = type_tp_init, .call = type_call, .repr = type_repr,
     .getattr = type_getattr, .setattr = type_setattr,
     .dealloc = type_dealloc, .traverse = type_traverse, .clear = type_clear,
@@ -1751,6 +1805,19 @@ static Value property_fget(Value self) { Value f = ((PropertyObj *)AS_OBJ(self))
 static Value property_fset(Value self) { Value f = ((PropertyObj *)AS_OBJ(self))->fset; return incref(f ? f : None); }
 static Value property_fdel(Value self) { Value f = ((PropertyObj *)AS_OBJ(self))->fdel; return incref(f ? f : None); }
 static Value property_doc(Value self) { Value f = ((PropertyObj *)AS_OBJ(self))->doc; return incref(f ? f : None); }
+static Value property_isabstract(Value self) {
+    PropertyObj *p = (PropertyObj *)AS_OBJ(self);
+    Value fs[3] = { p->fget, p->fset, p->fdel };
+    for (int i = 0; i < 3; i++) {
+        if (!fs[i]) continue;
+        Value a = obj_getattr_opt(fs[i], NM.__isabstractmethod__);
+        if (!a) { if (err_occurred()) return VNULL; continue; }
+        int t = obj_truth(a);
+        decref(a);
+        if (t) return t < 0 ? VNULL : bool_new(1);
+    }
+    return bool_new(0);
+}
 
 static const MethodDef property_methods[] = {
     { "getter", property_getter, 0 }, { "setter", property_setter, 0 },
@@ -1760,6 +1827,7 @@ static const MethodDef property_methods[] = {
 static const GetSetDef property_getsets[] = {
     { "fget", property_fget, NULL }, { "fset", property_fset, NULL },
     { "fdel", property_fdel, NULL }, { "__doc__", property_doc, NULL },
+    { "__isabstractmethod__", property_isabstract, NULL },
     { NULL, NULL, NULL }
 };
 

@@ -587,7 +587,10 @@ static int import_star(Value module, Value locals) {
 static int print_expr(Value v) {
     if (IS_NONE(v)) return 0;
     if (dict_set(vm.builtins, str_intern_cstr("_"), None) < 0) return -1;
-    Value r = print_values(&v, 1, VNULL, VNULL, VNULL, true);
+    Value rep = obj_repr(v);
+    if (!rep) return -1;
+    Value r = print_values(&rep, 1, VNULL, VNULL, VNULL, true);
+    decref(rep);
     if (!r) return -1;
     decref(r);
     return dict_set(vm.builtins, str_intern_cstr("_"), v);
@@ -615,6 +618,12 @@ static inline bool can_resume_inline(Value recv) {
 #define SECOND() (sp[-2])
 #define PEEK(n) (sp[-(intptr_t)(n)])
 #define SAVE() (f->ip = ip, f->sp = sp)
+/* After an instruction that may have dropped the last reference to
+ * something with a finalizer (a suspended generator's finally block),
+ * run it now, as CPython's reference counting would. */
+#define CHECK_PENDING() do { \
+        if (UNLIKELY(vm.pending)) { SAVE(); vm_safepoint(); if (vm.exc) goto error; } \
+    } while (0)
 #define LOAD_REGS() (co = f->code, ip = f->ip, sp = f->sp, locals = f->slots, consts = TUPLE_ITEMS(co->consts), names = TUPLE_ITEMS(co->names))
 
 #if defined(__GNUC__)
@@ -698,6 +707,7 @@ dispatch:
     TARGET(POP_TOP) {
         Value v = POP();
         decref(v);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(COPY) {
@@ -725,11 +735,13 @@ dispatch:
         Value old = locals[arg];
         locals[arg] = POP();
         decref(old);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_FAST) {
         if (!locals[arg]) { unbound_local(co, arg); goto error; }
         clearref(&locals[arg]);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(LOAD_DEREF) {
@@ -801,6 +813,7 @@ dispatch:
         int r = dict_set(f->globals, names[arg], v);
         decref(v);
         if (r < 0) goto error;
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_GLOBAL) {
@@ -840,6 +853,7 @@ dispatch:
         int r = IS_DICT(ns) ? dict_set(ns, names[arg], v) : obj_setitem(ns, names[arg], v);
         decref(v);
         if (r < 0) goto error;
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_NAME) {
@@ -849,6 +863,7 @@ dispatch:
             if (err_matches(&Exc_KeyError)) { err_clear(); name_error(names[arg]); }
             goto error;
         }
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(LOAD_ATTR) {
@@ -1397,6 +1412,7 @@ dispatch:
         sp--;
         decref(it);
         ip = co->code + arg;
+        CHECK_PENDING();
         DISPATCH();
     }
 
@@ -1508,6 +1524,7 @@ dispatch:
         for (Value *p = result_slot; p < cleanup_end; p++) decref(*p);
         sp = result_slot;
         PUSH(r);
+        CHECK_PENDING();
         DISPATCH();
     call_error_cleanup:
         goto error;
@@ -1584,6 +1601,7 @@ dispatch:
             frame_release(done);
             LOAD_REGS();
             PUSH(retval);
+            CHECK_PENDING();
             DISPATCH();
         }
         done->state = FRAME_COMPLETED;
@@ -1826,6 +1844,7 @@ dispatch:
         vm.exc_info->exc = IS_NONE(prev) ? VNULL : prev;
         if (IS_NONE(prev)) decref(prev);
         decref(old);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(CHECK_EXC_MATCH) {
