@@ -1119,6 +1119,16 @@ Type LoopType = {
  * ====================================================================================== */
 Value loop_get_event_loop(void) {
     if (running_loop) return running_loop;
+    /* Once lib/asyncio is loaded, its event loop policy decides (as CPython's
+     * C get_event_loop() asks get_event_loop_policy().get_event_loop()):
+     * e.g. after asyncio.run() there is no current loop, and Future() raises. */
+    Value events = dict_get(vm.modules, str_intern_cstr("asyncio.events"));
+    if (events) {
+        Value policy_loop = obj_call_method_cstr(events, "get_event_loop", 0);
+        if (!policy_loop) return VNULL;
+        setref(&event_loop, policy_loop);
+        return event_loop;
+    }
     if (!event_loop || AS_LOOP(event_loop)->closed) {
         /* CPython 3.11 makes one for the main thread (with a DeprecationWarning). */
         if (event_loop && AS_LOOP(event_loop)->closed) return event_loop;
