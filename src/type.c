@@ -1097,9 +1097,25 @@ static bool defined_in_heap_part(Type *t, Value name) {
     return false;
 }
 
+/* __del__: the collector calls it once, at the safe point after the last
+ * reference went (or when the object's cycle is found); like CPython, an
+ * exception is reported as "Exception ignored in: <function C.__del__ …>". */
+static void slot_finalize(Obj *o) {
+    Value self = OBJ_VAL(o);
+    Value r = call_dunder0(self, NM.__del__);
+    if (r) { decref(r); return; }
+    Value e = err_fetch();
+    Value m = type_lookup(TYPE_OF(self), NM.__del__);
+    Value where = m ? obj_repr(m) : VNULL;
+    if (!where) err_clear();
+    err_write_unraisable(e, where ? STR_DATA(where) : NULL);
+    decref(where);
+}
+
 static void fixup_slots(Type *t) {
     Type *b = t->base;
 #define HEAP_DEFINES(n) defined_in_heap_part(t, NM.n)
+    if (HEAP_DEFINES(__del__)) { t->finalize = slot_finalize; t->needs_finalize = NULL; }
     t->repr = HEAP_DEFINES(__repr__) ? slot_repr : b->repr;
     t->str = HEAP_DEFINES(__str__) ? slot_str : b->str;
     bool cmp = HEAP_DEFINES(__eq__) || HEAP_DEFINES(__ne__) || HEAP_DEFINES(__lt__) ||

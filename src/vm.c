@@ -766,12 +766,14 @@ dispatch:
         Value cell = locals[co->nlocals + arg];
         Value v = POP();
         setref(&AS_CELL(cell)->ref, v);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_DEREF) {
         Value cell = locals[co->nlocals + arg];
         if (!AS_CELL(cell)->ref) { unbound_deref(co, arg); goto error; }
         clearref(&AS_CELL(cell)->ref);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(LOAD_CLOSURE) {
@@ -822,6 +824,7 @@ dispatch:
             if (err_matches(&Exc_KeyError)) { err_clear(); name_error(names[arg]); }
             goto error;
         }
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(LOAD_NAME) {
@@ -883,6 +886,7 @@ dispatch:
         sp -= 2;
         decref(obj);
         decref(v);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_ATTR) {
@@ -891,6 +895,7 @@ dispatch:
         if (obj_delattr(obj, names[arg]) < 0) goto error;
         sp--;
         decref(obj);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(LOAD_METHOD) {
@@ -948,6 +953,7 @@ dispatch:
         if (r < 0) goto error;
         sp -= 3;
         decref(key); decref(obj); decref(v);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_SUBSCR) {
@@ -956,6 +962,7 @@ dispatch:
         if (obj_delitem(obj, key) < 0) goto error;
         sp -= 2;
         decref(key); decref(obj);
+        CHECK_PENDING();
         DISPATCH();
     }
     TARGET(BINARY_OP) {
