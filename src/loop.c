@@ -714,7 +714,7 @@ static Value until_complete_cb;    /* the one callable, so remove_done_callback 
 static Value ensure_future(Value v, Value loop) {
     if (isfuture(v)) return incref(v);
     Value it = VNULL;
-    if (IS_TYPE(v, &CoroutineType) || (IS_TYPE(v, &GeneratorType) && (AS_CODE(AS_GEN(v)->code)->flags & CO_ITERABLE_COROUTINE)))
+    if (IS_TYPE(v, &CoroutineType) || IS_TYPE(v, &GeneratorType))    /* asyncio.iscoroutine */
         return obj_call_method_cstr(loop, "create_task", 1, v);
     if (type_lookup(TYPE_OF(v), NM.__await__)) {
         /* an awaitable: wrap it in a coroutine from lib (asyncio.tasks._wrap_awaitable) */

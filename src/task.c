@@ -372,9 +372,10 @@ int task_cancel(Value task, Value msg) {
 }
 
 /* ---- creation ------------------------------------------------------------------------------------- */
+/* asyncio.iscoroutine: coroutines, any generator (CPython still runs
+ * old-style generator tasks), and collections.abc.Coroutine look-alikes */
 static bool is_coroutine(Value v) {
-    if (IS_TYPE(v, &CoroutineType)) return true;
-    if (IS_TYPE(v, &GeneratorType) && (AS_CODE(AS_GEN(v)->code)->flags & CO_ITERABLE_COROUTINE)) return true;
+    if (IS_TYPE(v, &CoroutineType) || IS_TYPE(v, &GeneratorType)) return true;
     Type *t = TYPE_OF(v);
     return type_lookup(t, NM.send) && type_lookup(t, NM.throw) && type_lookup(t, NM.close) &&
            type_lookup(t, NM.__await__);
