@@ -272,7 +272,7 @@ static void print_tb(FILE *out, Value tbv) {
         last_name = co->name;
         fprintf(out, "  File \"%s\", line %d, in %s\n", file, tb->lineno, STR_DATA(co->name));
         char buf[1024];
-        if (linecache_get(file, tb->lineno, buf, sizeof buf, NULL)) fprintf(out, "    %s\n", buf);
+        if (linecache_get(file, tb->lineno, buf, sizeof buf, NULL) && buf[0]) fprintf(out, "    %s\n", buf);
     }
     print_repeats(out, count);
 }
