@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include "symtable.h"
 
+/* Symbol flags private to this file (the public ones are in symtable.h). */
+enum { DEF_ANNOT = 1 << 12 };   /* target of a simple annotated assignment */
+
 typedef struct {
     Arena *arena;
     const char *filename;
@@ -275,6 +278,20 @@ static void check_yield(ST *st, Node *n, const char *what) {
     s->is_generator = 1;
 }
 
+/* Does the assignment target bind `name` (a comprehension's `for` target)? */
+static bool target_binds(Node *t, const char *name) {
+    if (!t) return false;
+    switch (t->kind) {
+    case N_Name: return strcmp(t->v.name.id, name) == 0;
+    case N_Starred: return target_binds(t->v.starred.value, name);
+    case N_List: case N_Tuple:
+        for (int i = 0; i < t->v.seq.elts.len; i++)
+            if (target_binds(t->v.seq.elts.items[i], name)) return true;
+        return false;
+    default: return false;
+    }
+}
+
 static void visit_expr(ST *st, Node *n) {
     if (!n || st->failed) return;
     switch (n->kind) {
@@ -283,6 +300,14 @@ static void visit_expr(ST *st, Node *n) {
         visit_expr(st, n->v.namedexpr.value);
         const char *name = n->v.namedexpr.target->v.name.id;
         if (st->cur->is_comprehension) {
+            for (Scope *c = st->cur; c && c->is_comprehension; c = c->parent) {
+                NodeList *gens = &c->node->v.comp.generators;
+                for (int i = 0; i < gens->len; i++)
+                    if (target_binds(gens->items[i]->v.comprehension.target, name)) {
+                        st_error(st, n, "assignment expression cannot rebind comprehension iteration variable '%s'", name);
+                        return;
+                    }
+            }
             /* PEP 572: binds in the enclosing function (or module). */
             Scope *f = function_scope(st->cur);
             if (f->kind == SCOPE_CLASS) {
@@ -327,7 +352,7 @@ static void visit_expr(ST *st, Node *n) {
             s->has_await = 1;
             if (!(f->kind == SCOPE_FUNCTION && f->is_coroutine) &&
                 !(f->kind == SCOPE_MODULE && st->allow_top_await) && s->node->kind != N_GeneratorExp) {
-                st_error(st, n, "asynchronous comprehension outside of an asynchronous function");
+                st_error(st, s->node, "asynchronous comprehension outside of an asynchronous function");
                 return;
             }
         } else if (s->kind == SCOPE_FUNCTION) {
@@ -381,6 +406,41 @@ static void visit_expr(ST *st, Node *n) {
     }
 }
 
+/* The first `global`/`nonlocal` statement of a scope naming `name`: CPython
+ * reports directive conflicts there. Nested defs and classes are other scopes. */
+static Node *find_directive(NodeList *body, const char *name) {
+    for (int i = 0; i < body->len; i++) {
+        Node *n = body->items[i], *r = NULL;
+        switch (n->kind) {
+        case N_Global: case N_Nonlocal:
+            for (int k = 0; k < n->v.global.count; k++)
+                if (strcmp(n->v.global.names[k], name) == 0) return n;
+            break;
+        case N_If: if (!(r = find_directive(&n->v.ifstmt.body, name))) r = find_directive(&n->v.ifstmt.orelse, name); break;
+        case N_While: if (!(r = find_directive(&n->v.whilestmt.body, name))) r = find_directive(&n->v.whilestmt.orelse, name); break;
+        case N_For: if (!(r = find_directive(&n->v.forstmt.body, name))) r = find_directive(&n->v.forstmt.orelse, name); break;
+        case N_With: r = find_directive(&n->v.with.body, name); break;
+        case N_Try:
+            r = find_directive(&n->v.trystmt.body, name);
+            for (int h = 0; !r && h < n->v.trystmt.handlers.len; h++)
+                r = find_directive(&n->v.trystmt.handlers.items[h]->v.handler.body, name);
+            if (!r) r = find_directive(&n->v.trystmt.orelse, name);
+            if (!r) r = find_directive(&n->v.trystmt.finalbody, name);
+            break;
+        default: break;
+        }
+        if (r) return r;
+    }
+    return NULL;
+}
+
+static Node *directive_of(Scope *s, const char *name) {
+    Node *r = NULL;
+    if (s->node && s->node->kind == N_FunctionDef) r = find_directive(&s->node->v.funcdef.body, name);
+    else if (s->node && s->node->kind == N_ClassDef) r = find_directive(&s->node->v.classdef.body, name);
+    return r ? r : s->node;
+}
+
 static void declare_global(ST *st, Node *n, int nonlocal) {
     Scope *s = st->cur;
     const char *what = nonlocal ? "nonlocal" : "global";
@@ -392,11 +452,16 @@ static void declare_global(ST *st, Node *n, int nonlocal) {
         const char *name = n->v.global.names[i];
         Symbol *sym = symtable_lookup(s, name);
         if (sym) {
+            /* CPython's order of checks */
             if (sym->flags & DEF_PARAM) { st_error(st, n, "name '%s' is parameter and %s", name, what); return; }
-            if (nonlocal && (sym->flags & DEF_GLOBAL)) { st_error(st, n, "name '%s' is nonlocal and global", name); return; }
-            if (!nonlocal && (sym->flags & DEF_NONLOCAL)) { st_error(st, n, "name '%s' is nonlocal and global", name); return; }
             if (sym->flags & DEF_USE) { st_error(st, n, "name '%s' is used prior to %s declaration", name, what); return; }
+            if (sym->flags & DEF_ANNOT) { st_error(st, n, "annotated name '%s' can't be %s", name, what); return; }
             if (sym->flags & DEF_LOCAL) { st_error(st, n, "name '%s' is assigned to before %s declaration", name, what); return; }
+            if ((nonlocal && (sym->flags & DEF_GLOBAL)) || (!nonlocal && (sym->flags & DEF_NONLOCAL))) {
+                Node *first = directive_of(s, name);
+                st_error(st, first ? first : n, "name '%s' is nonlocal and global", name);
+                return;
+            }
         }
         add_sym(st, s, name, nonlocal ? DEF_NONLOCAL : DEF_GLOBAL);
     }
@@ -449,7 +514,16 @@ static void visit_stmt(ST *st, Node *n) {
         else visit_expr(st, n->v.augassign.target);
         break;
     case N_AnnAssign:
-        if (n->v.annassign.target->kind == N_Name && n->v.annassign.value)
+        if (n->v.annassign.target->kind == N_Name && n->v.annassign.simple) {
+            const char *name = n->v.annassign.target->v.name.id;
+            Symbol *sym = symtable_lookup(st->cur, name);
+            if (sym && (sym->flags & (DEF_GLOBAL | DEF_NONLOCAL)) && st->cur->kind != SCOPE_MODULE) {
+                st_error(st, n, "annotated name '%s' can't be %s", name,
+                         sym->flags & DEF_GLOBAL ? "global" : "nonlocal");
+                return;
+            }
+            use_name(st, name, DEF_LOCAL | DEF_ANNOT, n);
+        } else if (n->v.annassign.target->kind == N_Name && n->v.annassign.value)
             use_name(st, n->v.annassign.target->v.name.id, DEF_LOCAL, n);
         else if (n->v.annassign.target->kind == N_Name)
             use_name(st, n->v.annassign.target->v.name.id, DEF_LOCAL, n);
@@ -522,7 +596,7 @@ static void visit_stmt(ST *st, Node *n) {
         for (int i = 0; i < n->v.importfrom.names.len; i++) {
             Node *a = n->v.importfrom.names.items[i];
             if (strcmp(a->v.alias.name, "*") == 0) {
-                if (st->cur->kind != SCOPE_MODULE) { st_error(st, n, "import * only allowed at module level"); return; }
+                if (st->cur->kind != SCOPE_MODULE) { st_error(st, a, "import * only allowed at module level"); return; }
                 continue;
             }
             use_name(st, a->v.alias.asname ? a->v.alias.asname : a->v.alias.name, DEF_LOCAL | DEF_IMPORT, a);
@@ -579,7 +653,7 @@ static void analyze(ST *st, Scope *s, NameSet *bound, NameSet *globals, NameSet 
             set_add(&newglobals, sym->name);
         } else if (f & DEF_NONLOCAL) {
             if (!set_has(bound, sym->name)) {
-                Node *at = s->node;
+                Node *at = directive_of(s, sym->name);
                 st_error(st, at, "no binding for nonlocal '%s' found", sym->name);
                 break;
             }
