@@ -93,6 +93,19 @@ typedef struct {
 /* ======================================================================================
  * Errors
  * ====================================================================================== */
+/* The offending source line, for the traceback's quote and SyntaxError.text. */
+static void error_text(SyntaxErr *e) {
+    char buf[1024];
+    int indent = 0;
+    if (e->text || !e->line || !linecache_get(e->filename, e->line, buf, sizeof buf, &indent)) return;
+    size_t n = strlen(buf);
+    e->text = malloc((size_t)indent + n + 1);
+    if (e->text) {
+        memset(e->text, ' ', (size_t)indent);
+        memcpy(e->text + indent, buf, n + 1);
+    }
+}
+
 static void compile_error(Compiler *c, Node *at, const char *fmt, ...) {
     if (c->failed) return;
     c->failed = true;
@@ -110,16 +123,7 @@ static void compile_error(Compiler *c, Node *at, const char *fmt, ...) {
         e->col = at->col + 1;
         e->end_line = at->end_line;
         e->end_col = at->end_col + 1;
-        char buf[1024];
-        int indent = 0;
-        if (linecache_get(c->filename, at->line, buf, sizeof buf, &indent)) {
-            size_t n = strlen(buf);
-            e->text = malloc((size_t)indent + n + 1);
-            if (e->text) {
-                memset(e->text, ' ', (size_t)indent);
-                memcpy(e->text + indent, buf, n + 1);
-            }
-        }
+        error_text(e);
     }
 }
 
@@ -531,7 +535,7 @@ static void compile_name(Compiler *c, const char *name, Access acc, Node *at) {
     Unit *u = c->u;
     Scope *s = u->scope;
     if (strcmp(name, "__debug__") == 0 && acc != ACC_LOAD) {
-        compile_error(c, at, "cannot assign to __debug__");
+        compile_error(c, at, acc == ACC_DEL ? "cannot delete __debug__" : "cannot assign to __debug__");
         return;
     }
     NameScope ns = symtable_name_scope(s, name);
@@ -750,9 +754,28 @@ static Value kwnames_tuple(Compiler *c, NodeList *kws) {
     return t;
 }
 
+/* CPython's forbidden_name: no parameter, keyword or attribute may be
+ * assigned under the name __debug__; the error points at `at`. */
+static bool debug_name(Compiler *c, const char *name, Node *at) {
+    if (!name || strcmp(name, "__debug__") != 0) return false;
+    compile_error(c, at, "cannot assign to __debug__");
+    return true;
+}
+
+static bool debug_in_args(Compiler *c, Node *args, Node *at) {
+    NodeList *lists[] = { &args->v.arguments.posonlyargs, &args->v.arguments.args, &args->v.arguments.kwonlyargs };
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < lists[l]->len; i++)
+            if (debug_name(c, lists[l]->items[i]->v.arg.arg, at)) return true;
+    if (args->v.arguments.vararg && debug_name(c, args->v.arguments.vararg->v.arg.arg, at)) return true;
+    return args->v.arguments.kwarg && debug_name(c, args->v.arguments.kwarg->v.arg.arg, at);
+}
+
 static void compile_call(Compiler *c, Node *n) {
     Node *func = n->v.call.func;
     NodeList *args = &n->v.call.args, *kws = &n->v.call.keywords;
+    for (int i = 0; i < kws->len; i++)
+        if (debug_name(c, kws->items[i]->v.keyword.arg, n)) return;
     bool dynamic = has_starred(args);
     for (int i = 0; i < kws->len; i++) if (!kws->items[i]->v.keyword.arg) dynamic = true;
     if (!dynamic) {
@@ -1010,6 +1033,7 @@ static void set_arg_counts(Unit *u, Node *args) {
 static void compile_lambda(Compiler *c, Node *n) {
     Scope *s = symtable_scope_of(c->root, n);
     if (!s) { compile_error(c, n, "internal error: no scope for lambda"); return; }
+    if (debug_in_args(c, n->v.lambda.args, n)) return;
     uint32_t flags = compile_defaults(c, n->v.lambda.args);
     if (!enter_unit(c, s, "<lambda>", n->line)) return;
     Unit *u = c->u;
@@ -1163,7 +1187,7 @@ static void compile_unpack(Compiler *c, Node *target) {
     int star = -1;
     for (int i = 0; i < elts->len; i++) {
         if (elts->items[i]->kind == N_Starred) {
-            if (star >= 0) { compile_error(c, elts->items[i], "multiple starred expressions in assignment"); return; }
+            if (star >= 0) { compile_error(c, target, "multiple starred expressions in assignment"); return; }
             star = i;
         }
     }
@@ -1186,6 +1210,7 @@ static void compile_store(Compiler *c, Node *t) {
     switch (t->kind) {
     case N_Name: compile_name(c, t->v.name.id, ACC_STORE, t); break;
     case N_Attribute:
+        if (debug_name(c, t->v.attribute.attr, t)) break;
         compile_expr(c, t->v.attribute.value);
         EMIT_ARG(STORE_ATTR, add_name(c, t->v.attribute.attr));
         break;
@@ -1733,6 +1758,7 @@ static void compile_import_from(Compiler *c, Node *n) {
 static void compile_funcdef(Compiler *c, Node *n) {
     Scope *s = symtable_scope_of(c->root, n);
     if (!s) { compile_error(c, n, "internal error: no scope for function"); return; }
+    if (debug_in_args(c, n->v.funcdef.args, n)) return;
     NodeList *decos = &n->v.funcdef.decorators;
     for (int i = 0; i < decos->len; i++) compile_expr(c, decos->items[i]);
     uint32_t flags = compile_defaults(c, n->v.funcdef.args);
@@ -1973,7 +1999,7 @@ Value compiler_compile(Node *tree, const char *filename, int flags, SyntaxErr *e
     arena_init(&arena);
     Compiler c = { .filename = filename, .flags = flags, .err = err, .arena = &arena };
     Scope *root = symtable_build(&arena, tree, filename, (flags & COMPILE_TOP_AWAIT) != 0, err);
-    if (!root) { arena_free(&arena); return VNULL; }
+    if (!root) { error_text(err); arena_free(&arena); return VNULL; }
     c.root = root;
     if (!enter_unit(&c, root, "<module>", 1)) { arena_free(&arena); return VNULL; }
     Unit *u = c.u;

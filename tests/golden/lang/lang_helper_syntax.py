@@ -1,0 +1,1 @@
+lang_helper_syntax.apy
