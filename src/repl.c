@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <termios.h>
 #include <unistd.h>
 #ifdef APY_HAVE_LIBEDIT
 #include <histedit.h>
@@ -158,15 +159,16 @@ typedef enum { KEY_NONE, KEY_LINE, KEY_EOF } KeyResult;
 static const char *current_prompt = PS1;
 static char *history_path;
 
-static void complete_at(const char *line, size_t cursor_off, size_t *word_start,
-                        char ***matches, size_t *nmatches);
-static void free_matches(char **m, size_t n);
-
+#ifdef APY_HAVE_LIBEDIT
 static int term_columns(void) {
     struct winsize ws;
     if (ioctl(R.tty_out, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
     return 80;
 }
+
+static void complete_at(const char *line, size_t cursor_off, size_t *word_start,
+                        char ***matches, size_t *nmatches);
+static void free_matches(char **m, size_t n);
 
 /* Display width of UTF-8 text, counting code points (good enough for a prompt line). */
 static size_t text_width(const char *s, size_t n) {
@@ -175,7 +177,6 @@ static size_t text_width(const char *s, size_t n) {
     return w;
 }
 
-#ifdef APY_HAVE_LIBEDIT
 static EditLine *el;
 static History *hist;
 
@@ -372,7 +373,6 @@ static void term_close(void) {
 }
 
 #else   /* no libedit: the terminal's own line editing (cooked mode) */
-static void *el;
 static char *plain_line;
 static KeyResult plain_read(char **line);
 static void term_open(void) {}
@@ -629,11 +629,15 @@ static void await_input_task(void) {
         else if (err_matches(&Exc_CancelledError)) err_clear();
         else report_pending();
         fflush(stdout);
-        fputs("KeyboardInterrupt\n", stderr);
+        fputs("\nKeyboardInterrupt\n", stderr);   /* as python -m asyncio says it */
         fflush(stderr);
         decref(task);
         return;
     }
+    /* The task ended with what we show now (a KeyboardInterrupt in its own
+     * code comes out of the loop): it was retrieved, as the REPL's future is
+     * in python -m asyncio, so no "exception was never retrieved" later. */
+    if (AS_FUTURE(task)->state != FUT_PENDING) AS_FUTURE(task)->log_traceback = 0;
     report_pending();
     decref(task);
 }
@@ -834,8 +838,12 @@ static void describe_chain(Value coro) {
         GenObj *g = AS_GEN(coro);
         if (hops > 1) fputs(" -> ", stdout);
         if (!g->frame) { printf("%s() (finished)", STR_DATA(g->qualname)); break; }
-        printf("%s() at %s:%d", STR_DATA(g->qualname), STR_DATA(AS_CODE(g->code)->filename),
-               frame_lineno(g->frame));
+        CodeObj *co = AS_CODE(g->code);
+        if (co->flags & CO_LIB) {            /* asyncio's own frames: their name says enough */
+            printf("%s() in the library", STR_DATA(g->qualname));
+            break;
+        }
+        printf("%s() at %s:%d", STR_DATA(g->qualname), STR_DATA(co->filename), frame_lineno(g->frame));
         coro = gen_yieldfrom(g);
     }
 }
@@ -974,6 +982,7 @@ static void run_meta(const char *line) {
 /* ======================================================================================
  * Tab completion: keywords, names in __main__ and builtins, attributes (dir())
  * ====================================================================================== */
+#ifdef APY_HAVE_LIBEDIT
 static const char *const keywords[] = {
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
     "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
@@ -1120,6 +1129,7 @@ static void complete_at(const char *line, size_t cursor_off, size_t *word_start,
     *matches = m.items;
     *nmatches = m.n;
 }
+#endif
 
 /* ======================================================================================
  * The session
@@ -1144,6 +1154,9 @@ static void handle_line(char *line) {
 static void interrupt_prompt(void) {
     vm.pending &= ~PENDING_SIGNAL;
     term_release();
+    tcflush(0, TCIFLUSH);                     /* what was typed goes, as with the terminal's own ^C */
+    free(plain_line);
+    plain_line = NULL;
     fflush(stdout);
     fputs("\nKeyboardInterrupt\n", stderr);
     fflush(stderr);
