@@ -299,7 +299,14 @@ static int add_name_value(Compiler *c, Value name) {
     return idx;
 }
 
+/* Private names: `__x` inside class C is `_C__x` (see symtable_mangle). CPython
+ * mangles every name an instruction refers to: variables, attributes, imports. */
+static const char *mangle(Compiler *c, const char *name) {
+    return symtable_mangle(c->arena, c->u->scope, name);
+}
+
 static int add_name(Compiler *c, const char *name) {
+    name = mangle(c, name);
     Value s = str_intern_cstr(name);
     if (!s) { out_of_memory(c); return 0; }
     return add_name_value(c, s);
@@ -538,6 +545,7 @@ static void compile_name(Compiler *c, const char *name, Access acc, Node *at) {
         compile_error(c, at, acc == ACC_DEL ? "cannot delete __debug__" : "cannot assign to __debug__");
         return;
     }
+    name = mangle(c, name);
     NameScope ns = symtable_name_scope(s, name);
     static const Opcode fast[] = { OP_LOAD_FAST, OP_STORE_FAST, OP_DELETE_FAST };
     static const Opcode deref[] = { OP_LOAD_DEREF, OP_STORE_DEREF, OP_DELETE_DEREF };
@@ -984,7 +992,7 @@ static uint32_t compile_defaults(Compiler *c, Node *args) {
     int nkw = 0;
     for (int i = 0; i < kwd->len; i++) {
         if (!kwd->items[i]) continue;
-        load_const(c, incref(str_intern_cstr(kwo->items[i]->v.arg.arg)));
+        load_const(c, incref(str_intern_cstr(mangle(c, kwo->items[i]->v.arg.arg))));
         compile_expr(c, kwd->items[i]);
         nkw++;
     }
@@ -997,7 +1005,7 @@ static uint32_t compile_defaults(Compiler *c, Node *args) {
 
 static void compile_annotation_pair(Compiler *c, const char *name, Node *ann, int *count) {
     if (!ann) return;
-    load_const(c, incref(str_intern_cstr(name)));
+    load_const(c, incref(str_intern_cstr(mangle(c, name))));
     compile_expr(c, ann);
     (*count)++;
 }
@@ -1945,7 +1953,7 @@ static void compile_stmt_inner(Compiler *c, Node *n) {
             /* module and class bodies record the annotation: __annotations__['x'] = T */
             compile_expr(c, n->v.annassign.annotation);
             EMIT_ARG(LOAD_NAME, add_name(c, "__annotations__"));
-            load_const(c, incref(str_intern_cstr(n->v.annassign.target->v.name.id)));
+            load_const(c, incref(str_intern_cstr(mangle(c, n->v.annassign.target->v.name.id))));
             EMIT(STORE_SUBSCR);
         }
         break;

@@ -159,7 +159,7 @@ static Scope *new_scope(ST *st, ScopeKind kind, const char *name, Node *node) {
 }
 
 static void add_param(ST *st, Scope *s, Node *arg) {
-    const char *name = arg->v.arg.arg;
+    const char *name = symtable_mangle(st->arena, s, arg->v.arg.arg);
     Symbol *sym = symtable_lookup(s, name);
     if (sym && (sym->flags & DEF_PARAM)) {
         st_error(st, arg, "duplicate argument '%s' in function definition", name);
@@ -185,8 +185,26 @@ static Scope *function_scope(Scope *s) {
     return s;
 }
 
+const char *symtable_mangle(Arena *arena, Scope *s, const char *name) {
+    if (name[0] != '_' || name[1] != '_' || strchr(name, '.')) return name;
+    size_t n = strlen(name);
+    if (n >= 4 && name[n - 1] == '_' && name[n - 2] == '_') return name;     /* __dunder__ */
+    while (s && s->kind != SCOPE_CLASS) s = s->parent;
+    if (!s) return name;
+    const char *cls = s->name;
+    while (*cls == '_') cls++;
+    if (!*cls) return name;                                                /* class ___ */
+    size_t cn = strlen(cls);
+    char *m = arena_alloc(arena, 1 + cn + n + 1);
+    m[0] = '_';
+    memcpy(m + 1, cls, cn);
+    memcpy(m + 1 + cn, name, n + 1);
+    return m;
+}
+
 static void use_name(ST *st, const char *name, int flags, Node *at) {
     Scope *s = st->cur;
+    name = symtable_mangle(st->arena, s, name);
     Symbol *sym = symtable_lookup(s, name);
     if (sym && (flags & DEF_LOCAL) && (sym->flags & (DEF_GLOBAL | DEF_NONLOCAL)) == 0) {
         /* fine */
@@ -298,7 +316,7 @@ static void visit_expr(ST *st, Node *n) {
     case N_BoolOp: visit_exprs(st, &n->v.boolop.values); break;
     case N_NamedExpr: {
         visit_expr(st, n->v.namedexpr.value);
-        const char *name = n->v.namedexpr.target->v.name.id;
+        const char *name = symtable_mangle(st->arena, st->cur, n->v.namedexpr.target->v.name.id);
         if (st->cur->is_comprehension) {
             for (Scope *c = st->cur; c && c->is_comprehension; c = c->parent) {
                 NodeList *gens = &c->node->v.comp.generators;
@@ -449,7 +467,7 @@ static void declare_global(ST *st, Node *n, int nonlocal) {
         return;
     }
     for (int i = 0; i < n->v.global.count; i++) {
-        const char *name = n->v.global.names[i];
+        const char *name = symtable_mangle(st->arena, s, n->v.global.names[i]);
         Symbol *sym = symtable_lookup(s, name);
         if (sym) {
             /* CPython's order of checks */
@@ -515,7 +533,7 @@ static void visit_stmt(ST *st, Node *n) {
         break;
     case N_AnnAssign:
         if (n->v.annassign.target->kind == N_Name && n->v.annassign.simple) {
-            const char *name = n->v.annassign.target->v.name.id;
+            const char *name = symtable_mangle(st->arena, st->cur, n->v.annassign.target->v.name.id);
             Symbol *sym = symtable_lookup(st->cur, name);
             if (sym && (sym->flags & (DEF_GLOBAL | DEF_NONLOCAL)) && st->cur->kind != SCOPE_MODULE) {
                 st_error(st, n, "annotated name '%s' can't be %s", name,

@@ -79,4 +79,10 @@ Scope *symtable_scope_of(Scope *root, Node *n);       /* the scope a def/class/l
 Symbol *symtable_lookup(Scope *s, const char *name);  /* NULL if the scope never saw it */
 NameScope symtable_name_scope(Scope *s, const char *name);
 
+/* ---- private name mangling (added by the lang-tests helper) ----
+ * Inside class C (its body and everything nested in it, up to another
+ * class), an identifier `__x` not ending in `__` means `_C__x`, as CPython's
+ * _Py_Mangle. Returns `name` itself or an arena copy. */
+const char *symtable_mangle(Arena *arena, Scope *s, const char *name);
+
 #endif
