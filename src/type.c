@@ -1881,6 +1881,14 @@ static Value cm_get(Value self, Value obj, Value type) {
     if (!type) type = OBJ_VAL(TYPE_OF(obj));
     return method_new(((StaticMethodObj *)AS_OBJ(self))->callable, type);
 }
+/* CPython 3.10+: <staticmethod(<function f at 0x...>)> */
+static Value sm_repr(Value self) {
+    Value f = ((StaticMethodObj *)AS_OBJ(self))->callable;
+    const char *kind = obj_isinstance_type(self, &ClassMethodType) ? "classmethod" : "staticmethod";
+    if (!f) return str_from_fmt("<%s object>", kind);
+    return str_from_fmt("<%s(%R)>", kind, f);
+}
+
 static Value sm_func(Value self) { return incref(((StaticMethodObj *)AS_OBJ(self))->callable); }
 static Value sm_isabstract(Value self) { (void)self; return bool_new(0); }
 static const GetSetDef sm_getsets[] = {
@@ -1891,12 +1899,12 @@ static const GetSetDef sm_getsets[] = {
 Type StaticMethodType = {
     STATIC_TYPE_HEAD, .name = "staticmethod", .flags = TF_GC | TF_BASETYPE, .size = sizeof(StaticMethodObj),
     .tp_new = sm_tp_new, .tp_init = sm_init, .dealloc = sm_dealloc, .traverse = sm_traverse,
-    .descr_get = sm_get, .call = sm_call, .dict_offset = offsetof(StaticMethodObj, dict),
+    .descr_get = sm_get, .call = sm_call, .repr = sm_repr, .dict_offset = offsetof(StaticMethodObj, dict),
 };
 Type ClassMethodType = {
     STATIC_TYPE_HEAD, .name = "classmethod", .flags = TF_GC | TF_BASETYPE, .size = sizeof(StaticMethodObj),
     .tp_new = sm_tp_new, .tp_init = sm_init, .dealloc = sm_dealloc, .traverse = sm_traverse,
-    .descr_get = cm_get, .dict_offset = offsetof(StaticMethodObj, dict),
+    .descr_get = cm_get, .repr = sm_repr, .dict_offset = offsetof(StaticMethodObj, dict),
 };
 
 /* ======================================================================================
