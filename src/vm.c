@@ -53,12 +53,22 @@ int opcode_is_jump(Opcode op) {
  * Recursion and safe points
  * ====================================================================================== */
 bool vm_check_recursion(void) {
-    if (UNLIKELY(vm.depth > vm.recursion_limit || vm.c_depth > vm.c_depth_limit)) {
+    if (UNLIKELY(vm.depth >= vm.recursion_limit || vm.c_depth > vm.c_depth_limit)) {
         /* Leave some headroom so that handlers can run. */
         err_format(&Exc_RecursionError, "maximum recursion depth exceeded");
         return false;
     }
     return true;
+}
+
+/* The same check in an operation that CPython guards with a named
+ * recursion check (repr, str, comparison): the message names it, as
+ * CPython's does ("... while getting the repr of an object"). */
+bool vm_check_recursion_in(const char *where) {
+    if (LIKELY(vm_check_recursion())) return true;
+    err_clear();
+    err_format(&Exc_RecursionError, "maximum recursion depth exceeded%s", where);
+    return false;
 }
 
 static double monotonic_now(void) {
@@ -74,18 +84,28 @@ void vm_safepoint(void) {
         if (!err_occurred()) err_set_type(&Exc_KeyboardInterrupt, VNULL);
         return;
     }
+    /* A limit, once reached, stays reached: its error is raised again at
+     * every safe point, so a handler (`except BaseException: pass` around
+     * the loop) cannot keep the program going: handlers and finally blocks
+     * still run, but any loop or call in them stops at once. */
     if (vm.pending & PENDING_STEPS) {
-        if (vm.max_steps && ++vm.steps > vm.max_steps && !err_occurred()) {
-            vm.max_steps = 0;
-            err_format(&Exc_RuntimeError, "step budget exhausted (--max-steps)");
+        vm.steps++;
+        if (vm.max_steps && vm.steps > vm.max_steps) {
+            if (!err_occurred()) err_format(&Exc_RuntimeError, "step budget exhausted (--max-steps)");
             return;
         }
-        if (vm.deadline > 0 && (vm.steps & 1023) == 0 && monotonic_now() > vm.deadline && !err_occurred()) {
-            vm.deadline = 0;
-            err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
-            return;
-        }
+        if (vm.deadline > 0 && (vm.steps & 127) == 0 && monotonic_now() > vm.deadline)
+            vm.pending |= PENDING_TIMEOUT;
     }
+    if (vm.pending & PENDING_TIMEOUT) {   /* also set by sleeps and the event loop's waits */
+        if (!err_occurred()) err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
+        return;
+    }
+}
+
+/* A limit ended the program: its error would stop every finalizer too. */
+static bool limit_reached(void) {
+    return (vm.pending & PENDING_TIMEOUT) || (vm.max_steps && vm.steps > vm.max_steps);
 }
 
 /* ======================================================================================
@@ -666,7 +686,7 @@ Value vm_execute(Frame *entry, int *yielded) {
 #endif
 
     *yielded = 0;
-    if (vm.c_depth > vm.c_depth_limit || vm.depth > vm.recursion_limit) {
+    if (vm.c_depth > vm.c_depth_limit || vm.depth >= vm.recursion_limit) {
         err_format(&Exc_RecursionError, "maximum recursion depth exceeded");
         return VNULL;
     }
@@ -1500,7 +1520,7 @@ dispatch:
             FuncObj *fn = AS_FUNC(callable);
             CodeObj *fco = fn->code;
             if (!(fco->flags & GEN_FLAGS)) {
-                if (UNLIKELY(vm.depth > vm.recursion_limit) && !vm_check_recursion()) goto call_error_cleanup;
+                if (UNLIKELY(vm.depth >= vm.recursion_limit) && !vm_check_recursion()) goto call_error_cleanup;
                 Frame *nf;
                 if (!kwnames && nargs == fco->argcount && !fco->kwonlyargcount && !fco->ncells && !fco->nfrees &&
                     !(fco->flags & (CO_VARARGS | CO_VARKEYWORDS))) {
@@ -2037,5 +2057,5 @@ void vm_init(int argc, char **argv) {
 }
 
 void vm_finish(void) {
-    gc_finalize_all();
+    if (!limit_reached()) gc_finalize_all();
 }
