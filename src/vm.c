@@ -61,16 +61,6 @@ bool vm_check_recursion(void) {
     return true;
 }
 
-/* The same check in an operation that CPython guards with a named
- * recursion check (repr, str, comparison): the message names it, as
- * CPython's does ("... while getting the repr of an object"). */
-bool vm_check_recursion_in(const char *where) {
-    if (LIKELY(vm_check_recursion())) return true;
-    err_clear();
-    err_format(&Exc_RecursionError, "maximum recursion depth exceeded%s", where);
-    return false;
-}
-
 static double monotonic_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -84,28 +74,18 @@ void vm_safepoint(void) {
         if (!err_occurred()) err_set_type(&Exc_KeyboardInterrupt, VNULL);
         return;
     }
-    /* A limit, once reached, stays reached: its error is raised again at
-     * every safe point, so a handler (`except BaseException: pass` around
-     * the loop) cannot keep the program going: handlers and finally blocks
-     * still run, but any loop or call in them stops at once. */
     if (vm.pending & PENDING_STEPS) {
-        vm.steps++;
-        if (vm.max_steps && vm.steps > vm.max_steps) {
-            if (!err_occurred()) err_format(&Exc_RuntimeError, "step budget exhausted (--max-steps)");
+        if (vm.max_steps && ++vm.steps > vm.max_steps && !err_occurred()) {
+            vm.max_steps = 0;
+            err_format(&Exc_RuntimeError, "step budget exhausted (--max-steps)");
             return;
         }
-        if (vm.deadline > 0 && (vm.steps & 127) == 0 && monotonic_now() > vm.deadline)
-            vm.pending |= PENDING_TIMEOUT;
+        if (vm.deadline > 0 && (vm.steps & 1023) == 0 && monotonic_now() > vm.deadline && !err_occurred()) {
+            vm.deadline = 0;
+            err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
+            return;
+        }
     }
-    if (vm.pending & PENDING_TIMEOUT) {   /* also set by sleeps and the event loop's waits */
-        if (!err_occurred()) err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
-        return;
-    }
-}
-
-/* A limit ended the program: its error would stop every finalizer too. */
-static bool limit_reached(void) {
-    return (vm.pending & PENDING_TIMEOUT) || (vm.max_steps && vm.steps > vm.max_steps);
 }
 
 /* ======================================================================================
@@ -2057,5 +2037,5 @@ void vm_init(int argc, char **argv) {
 }
 
 void vm_finish(void) {
-    if (!limit_reached()) gc_finalize_all();
+    gc_finalize_all();
 }
