@@ -193,9 +193,18 @@ static Value dict_alloc(Type *t) {
 Value dict_new(void) { return dict_alloc(&DictType); }
 
 Value dict_get(Value dv, Value key) {
+    DictObj *d = AS_DICT(dv);
+    /* Fast path for attribute and global lookups: a string key with its hash
+     * cached, decided at the first probe (an empty slot, or the very same
+     * key object: interned names). Anything else takes the general probe. */
+    if (IS_STR(key) && AS_STR(key)->hash != -1 && d->index) {
+        int64_t h = AS_STR(key)->hash;
+        int32_t ix = d->index[(size_t)h & d->mask];
+        if (ix == IX_EMPTY) return VNULL;
+        if (ix >= 0 && d->entries[ix].key == key) return d->entries[ix].value;
+    }
     int64_t hash = key_hash(key);
     if (hash == -1) return VNULL;
-    DictObj *d = AS_DICT(dv);
     intptr_t ix = lookup(d, key, hash);
     return ix >= 0 ? d->entries[ix].value : VNULL;
 }
