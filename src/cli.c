@@ -49,6 +49,7 @@ static const char usage[] =
 "\n"
 "Time and limits:\n"
 "  --virtual-time     asyncio's clock jumps to the next timer when nothing is ready\n"
+"                     (also APY_VIRTUAL_TIME=1)\n"
 "  --real-time        keep the real clock even when tracing\n"
 "  --max-steps N      stop after N loop iterations and calls (RuntimeError)\n"
 "  --max-memory MB    cap the heap (MemoryError beyond it)\n"
@@ -253,6 +254,10 @@ int cli_main(int argc, char **argv) {
         vm.deadline = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + opts.timeout;
         vm.pending |= PENDING_STEPS;
     }
+    /* APY_VIRTUAL_TIME=1 does what --virtual-time does: CI's slow runs (sanitizers,
+     * GC stress) use it so that timers cannot race a slowed-down program. */
+    const char *vt = getenv("APY_VIRTUAL_TIME");
+    if (vt && vt[0] && vt[0] != '0') opts.virtual_time = true;
     vm.virtual_time = opts.virtual_time || (opts.trace && !opts.real_time);
     signal(SIGINT, on_sigint);
 

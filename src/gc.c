@@ -58,6 +58,14 @@ static bool budget_take(size_t n) {
 
 size_t gc_heap_bytes(void) { return heap_bytes; }
 void gc_set_heap_limit(size_t bytes) { heap_limit = bytes; }
+size_t gc_heap_limit(void) { return heap_limit; }
+
+/* Memory that others allocate and cannot fail (GMP's limbs) still counts
+ * against the budget, so that what is left for gc_malloc is right. */
+void gc_account_external(ptrdiff_t delta) {
+    if (delta < 0 && (size_t)-delta > heap_bytes) heap_bytes = 0;
+    else heap_bytes += (size_t)delta;
+}
 
 /* ---- small blocks: size-class free lists ------------------------------------------- */
 #define SMALL_MAX   512
@@ -325,20 +333,27 @@ void gc_dealloc(Obj *o) {
 
 /* ---- finalizers --------------------------------------------------------------------------- */
 static void run_finalizers(void) {
-    /* Finalizers may queue more finalizers; take them in arrival order. */
-    size_t i = 0;
+    /* Take the queue as a batch: a finalizer runs apy code, whose safe
+     * points may run finalizers again; those see only what was queued
+     * after this batch was taken. */
     Value saved = err_fetch();
-    while (i < nfinq) {
-        Obj *o = finq[i++];
-        SW(o)->flags &= ~HF_QUEUED;
-        if (!(SW(o)->flags & HF_FINALIZED)) {
-            SW(o)->flags |= HF_FINALIZED;
-            o->type->finalize(o);
-            if (err_occurred()) err_write_unraisable(err_fetch(), NULL);
+    while (nfinq) {
+        Obj **batch = finq;
+        size_t n = nfinq;
+        finq = NULL;
+        nfinq = finq_cap = 0;
+        for (size_t i = 0; i < n; i++) {
+            Obj *o = batch[i];
+            SW(o)->flags &= ~HF_QUEUED;
+            if (!(SW(o)->flags & HF_FINALIZED)) {
+                SW(o)->flags |= HF_FINALIZED;
+                o->type->finalize(o);
+                if (err_occurred()) err_write_unraisable(err_fetch(), NULL);
+            }
+            decref(OBJ_VAL(o));
         }
-        decref(OBJ_VAL(o));
+        free(batch);
     }
-    nfinq = 0;
     if (saved) err_restore(saved);
 }
 
@@ -432,9 +447,25 @@ size_t gc_collect(void) {
     return n;
 }
 
+/* Stress mode collects at every safe point that follows an allocation —
+ * while the heap is small (up to STRESS_FULL_LIMIT tracked objects).
+ * Beyond that it collects every (tracked / STRESS_AMORTIZED)-th time, so
+ * each safe point costs about STRESS_AMORTIZED object visits on average and
+ * a program with a deep heap (100,000 suspended frames) is not quadratic. */
+#define STRESS_FULL_LIMIT 10000
+#define STRESS_AMORTIZED 1000
+static size_t stress_skip;
+
+static bool stress_due(void) {
+    if (ntracked <= STRESS_FULL_LIMIT) return true;
+    if (++stress_skip < ntracked / STRESS_AMORTIZED) return false;
+    stress_skip = 0;
+    return true;
+}
+
 void gc_safepoint(void) {
     vm.pending &= ~(PENDING_GC | PENDING_FINALIZE);
-    if (enabled && (stress || allocs_since_collect > threshold)) collect();
+    if (enabled && ((stress && stress_due()) || allocs_since_collect > threshold)) collect();
     if (nfinq) run_finalizers();
 }
 
