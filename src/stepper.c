@@ -59,7 +59,15 @@ static void ds_printf(DStr *d, const char *fmt, ...) {
     va_start(ap, fmt);
     int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    if (k > 0) ds_put(d, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
+    if (k <= 0) return;
+    if ((size_t)k < sizeof tmp) { ds_put(d, tmp, (size_t)k); return; }
+    char *big = malloc((size_t)k + 1);          /* deep indentation: a long line */
+    if (!big) return;
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)k + 1, fmt, ap);
+    va_end(ap);
+    ds_put(d, big, (size_t)k);
+    free(big);
 }
 
 static char *ds_take(DStr *d) {
@@ -577,9 +585,8 @@ static void view_tree(DStr *d) {
  * ====================================================================================== */
 static void put_outline_line(DStr *d, const TraceLine *l) {
     if (l->kind == TL_NOTE) { ds_printf(d, "%44s |   + %s\n", "", l->why); return; }
-    char left[TL_PLACE + 128];
-    snprintf(left, sizeof left, "%*s%s", 4 * l->depth, "", l->place);
-    ds_printf(d, "%-44s | %s\n", left, l->why);
+    int w = 4 * l->depth + (int)strlen(l->place);
+    ds_printf(d, "%*s%s%*s | %s\n", 4 * l->depth, "", l->place, w < 44 ? 44 - w : 0, "", l->why);
 }
 
 static void source_line(DStr *d, Frame *f) {

@@ -104,9 +104,9 @@ void  trace_instr_table(void **table, void *stub);
 void *trace_instr_target(unsigned op);
 
 #ifdef APY_NO_TRACE_HOOKS
-/* Every `vm.trace_mask` read becomes `vm.trace_mask*0`: a constant 0, so each
+/* Every `vm.trace_mask` read becomes `vm.trace_mask & 0`: a constant 0, so each
  * `if (UNLIKELY(vm.trace_mask)) …` call site compiles to nothing. */
-#define trace_mask trace_mask*0
+#define trace_mask trace_mask & 0
 #endif
 
 #endif

@@ -410,6 +410,7 @@ static void place_of_top(TraceModel *m, TraceLine *l) {
     place_at(m, tm_depth(m), l);
     if (l->kind == TL_BACK) l->drop = m->last_pop_silent || muted(m);
     else l->drop = muted(m);
+    if (m->n > TM_MAX_PLACES) l->drop = true;
 }
 
 static TraceLine *new_line(TraceLine *out, int *n, LineKind kind) {
@@ -422,7 +423,15 @@ static TraceLine *new_line(TraceLine *out, int *n, LineKind kind) {
 static TraceLine *note(TraceModel *m, TraceLine *out, int *n) {
     TraceLine *l = new_line(out, n, TL_NOTE);
     place_of_top(m, l);
+    if (m->n > TM_MAX_PLACES) l->drop = true;     /* deeper than the model keeps: not shown */
     return l;
+}
+
+/* A place deeper than TM_MAX_PLACES ends: it was never stored or shown. */
+static bool pop_overflow(TraceModel *m) {
+    if (m->n <= TM_MAX_PLACES) return false;
+    m->n--;
+    return true;
 }
 
 /* Pop down to (and including) index i; the new top is where control goes
@@ -529,7 +538,8 @@ static void enter_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
         parent = top(m);
     }
     Place *p = push(m, kind, f, f, track);
-    if (p) snprintf(p->name, sizeof p->name, "%s", name);
+    if (!p) return;                                 /* deeper than the model keeps */
+    snprintf(p->name, sizeof p->name, "%s", name);
     TraceLine *l = new_line(out, n, TL_ENTER);
     place_of_top(m, l);
     TBuf why, st;
@@ -628,6 +638,7 @@ static void enter_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
 static void end_pending_await(TraceModel *m, TraceLine *out, int *n) {
     if (!m->await_pending) return;
     m->await_pending = false;
+    if (pop_overflow(m)) return;
     Place *p = top(m);
     char name[TL_PLACE] = "";
     if (p && p->kind == PK_AWAIT) snprintf(name, sizeof name, "%s", p->name);
@@ -650,7 +661,7 @@ static void leave_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
     Frame *f = ev->frame;
     int i = find(m, f);
     if (ev->kind == TE_RETURN || ev->kind == TE_UNWIND) frame_id_forget(m, f);
-    if (i < 0) return;
+    if (i < 0) { pop_overflow(m); return; }
     bool program = m->stack[i].kind == PK_PROGRAM || m->stack[i].kind == PK_MODULE;
     char name[TL_PLACE];
     snprintf(name, sizeof name, "%s", i < TM_MAX_PLACES ? m->stack[i].name : "?");
@@ -875,8 +886,9 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
         memset(&tmp, 0, sizeof tmp);
         loop_line_reason(m, ev, &tmp);
         Place *p = push(m, PK_LOOP, AS_OBJ(ev->subject), NULL, 2);
-        if (p) snprintf(p->name, sizeof p->name, "event loop");
-        if (p && loop_run_hidden(AS_LOOP(ev->subject))) p->silent = true;
+        if (!p) break;
+        snprintf(p->name, sizeof p->name, "event loop");
+        if (loop_run_hidden(AS_LOOP(ev->subject))) p->silent = true;
         TraceLine *l = new_line(out, &n, TL_ENTER);
         place_of_top(m, l);
         memcpy(l->why, tmp.why, sizeof l->why);
@@ -885,7 +897,7 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
     }
     case TE_LOOP_STOP: {
         int i = find(m, AS_OBJ(ev->subject));
-        if (i < 0) break;
+        if (i < 0) { pop_overflow(m); break; }
         int popped = pop_to(m, i);
         if (!m->n) break;
         TraceLine *l = new_line(out, &n, TL_BACK);
@@ -984,8 +996,9 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
         bool hidden = task_hidden(task);
         if (!hidden && muted(m)) announce(m, out, &n);
         Place *p = push(m, PK_STEP, AS_OBJ(task), NULL, task_track(m, tn));
-        if (p) snprintf(p->name, sizeof p->name, "%s.step [%s]", tn, coro);
-        if (p && hidden) p->silent = true;
+        if (!p) break;
+        snprintf(p->name, sizeof p->name, "%s.step [%s]", tn, coro);
+        if (hidden) p->silent = true;
         TraceLine *l = new_line(out, &n, TL_ENTER);
         place_of_top(m, l);
         tb_init(&why, l->why, sizeof l->why);
@@ -1027,7 +1040,7 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
             break;
         }
         int i = find(m, AS_OBJ(ev->subject));
-        if (i < 0) break;
+        if (i < 0) { pop_overflow(m); break; }
         if (i != tm_depth(m)) pop_to(m, i + 1);   /* frames the step left behind (should not happen) */
         step_note(m, ev, out, &n);
         int popped = pop_to(m, i);
@@ -1124,8 +1137,9 @@ int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
         char name[TL_PLACE];
         snprintf(name, sizeof name, "%s.__await__", a);
         Place *p = push(m, PK_AWAIT, AS_OBJ(ev->subject), NULL, parent ? parent->track : 1);
-        if (p) snprintf(p->name, sizeof p->name, "%s", name);
         m->await_pending = true;
+        if (!p) break;
+        snprintf(p->name, sizeof p->name, "%s", name);
         TraceLine *l = new_line(out, &n, TL_ENTER);
         place_of_top(m, l);
         tb_init(&why, l->why, sizeof l->why);

@@ -20,20 +20,19 @@
 #define PLACE_COLUMN 44
 
 static void put_line(FILE *out, const TraceLine *l) {
-    char left[TL_PLACE + 128];
-    int k = 0;
-    if (l->kind != TL_NOTE) k = snprintf(left, sizeof left, "%*s%s", 4 * l->depth, "", l->place);
-    else left[0] = 0;
-    if (k < 0) k = 0;
-    if (l->kind == TL_NOTE) fprintf(out, "%*s |   + %s\n", PLACE_COLUMN, "", l->why);
-    else fprintf(out, "%-*s | %s\n", PLACE_COLUMN, left, l->why);
+    if (l->kind == TL_NOTE) {
+        fprintf(out, "%*s |   + %s\n", PLACE_COLUMN, "", l->why);
+        return;
+    }
+    int w = 4 * l->depth + (int)strlen(l->place);
+    fprintf(out, "%*s%s%*s | %s\n", 4 * l->depth, "", l->place, w < PLACE_COLUMN ? PLACE_COLUMN - w : 0, "", l->why);
 }
 
 static void outline_event(Renderer *r, const TraceEvent *ev, const TraceLine *lines, int n) {
     (void)ev;
     for (int i = 0; i < n; i++)
         if (trace_line_shown(r->opts, &lines[i])) put_line(r->out, &lines[i]);
-    if (n) fflush(r->out);
+    if (n && r->flush_each) fflush(r->out);
 }
 
 static Renderer outline = { .event = outline_event };

@@ -105,6 +105,8 @@ struct Renderer {
     void (*event)(Renderer *r, const TraceEvent *ev, const TraceLine *lines, int n);
     void (*finish)(Renderer *r);
     FILE *out;
+    bool flush_each;        /* out is a terminal: flush after every event, so the trace and
+                             * the program's own output appear in the order they happened */
     TraceModel *model;
     const CliOptions *opts;
 };

@@ -10,8 +10,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "trace_sink.h"
 
+#ifndef APY_NO_TRACE_HOOKS
 static TraceModel model;
 static Renderer *renderer;
 static CliOptions options;
@@ -77,6 +79,8 @@ static uint32_t parse_categories(const char *spec) {
     return bits;
 }
 
+#endif
+
 void cli_start_trace(const CliOptions *opts) {
 #ifdef APY_NO_TRACE_HOOKS
     (void)opts;
@@ -104,6 +108,10 @@ void cli_start_trace(const CliOptions *opts) {
         }
     }
     if (opts->step) { out = stdout; cats |= TRACE_INSTRS; }
+    /* Not a terminal: a big buffer and no flush per event (the program's own
+     * writes to stderr share this buffer, so they stay in order). */
+    renderer->flush_each = isatty(fileno(out));
+    if (!renderer->flush_each && !opts->step) setvbuf(out, NULL, _IOFBF, 1 << 16);
     tm_init(&model);
     renderer->out = out;
     renderer->model = &model;

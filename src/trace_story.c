@@ -83,7 +83,7 @@ static void story_event(Renderer *r, const TraceEvent *ev, const TraceLine *line
         s->any_clause = false;
         add_clause(s, l->story);
     }
-    fflush(r->out);
+    if (r->flush_each) fflush(r->out);
 }
 
 static void story_finish(Renderer *r) {
