@@ -5,8 +5,11 @@
 #
 # Owns: the suite runner. Must not touch: anything outside bench/.
 #
-# Usage: bench/run.sh [-n RUNS] [-b BUILD_DIR] [-x] [NAME ...]
+# Usage: bench/run.sh [-n RUNS] [-b BUILD_DIR] [-c] [-x] [NAME ...]
 #   -n RUNS   repetitions per program and interpreter (default 5)
+#   -c        count instructions (valgrind's callgrind, millions) instead of
+#             timing: deterministic, so immune to a loaded machine, but
+#             ~50x slower (one run each; the whole suite takes ~30 min)
 #   -b DIR    build directory holding apy (default: build)
 #   -x        extra reference columns: Debian's /usr/bin/python3 (an
 #             optimised PGO+LTO 3.11 build) and, for the asyncio programs,
@@ -26,12 +29,14 @@ root=$(cd "$here/.." && pwd)
 runs=5
 build=$root/build
 extra=0
-while getopts "n:b:xh" opt; do
+count=0
+while getopts "n:b:cxh" opt; do
     case $opt in
         n) runs=$OPTARG ;;
         b) build=$OPTARG ;;
+        c) count=1 ;;
         x) extra=1 ;;
-        *) sed -n '2,24p' "$0"; exit 2 ;;
+        *) sed -n '2,27p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -55,10 +60,18 @@ perf stat -x, -e task-clock true > /dev/null 2>&1 && have_perf=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# cpu_ms OUTFILE CMD... — run CMD once, stdout to OUTFILE, print CPU ms.
+[ $count = 1 ] && runs=1
+unit=$([ $count = 1 ] && echo Minstr || echo ms)
+what=$([ $count = 1 ] && echo 'instructions (callgrind)' || { [ $have_perf = 1 ] && echo 'CPU time (perf task-clock)' || echo 'CPU time (user+sys)'; })
+
+# cpu_ms OUTFILE CMD... — run CMD once, stdout to OUTFILE, print CPU ms
+# (or millions of instructions with -c).
 cpu_ms() {
     local out=$1; shift
-    if [ $have_perf = 1 ]; then
+    if [ $count = 1 ]; then
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$tmp/vg" "$@" > "$out" 2> "$tmp/stderr" < /dev/null
+        awk '/refs:/ { gsub(",", "", $NF); printf "%.1f\n", $NF / 1e6 }' "$tmp/vg"
+    elif [ $have_perf = 1 ]; then
         perf stat -x, -e task-clock -o "$tmp/perf" "$@" > "$out" 2> "$tmp/stderr" < /dev/null
         awk -F, '/task-clock/ { printf "%.1f\n", $1 }' "$tmp/perf"
     else
@@ -67,12 +80,26 @@ cpu_ms() {
     fi
 }
 
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 # median_ms OUTFILE CMD... — N runs, print the median CPU ms.
 median_ms() {
     local out=$1; shift
     local i
-    for ((i = 0; i < runs; i++)); do cpu_ms "$out" "$@"; done |
-        sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    for ((i = 0; i < runs; i++)); do cpu_ms "$out" "$@"; done | median
+}
+
+# pair_ms — N runs of "$apy FILE" and "$py FILE" taking turns (so that a
+# burst of load on the machine hits both), medians into pa and pp.
+pair_ms() {
+    local file=$1 i
+    : > "$tmp/ta"; : > "$tmp/tp"
+    for ((i = 0; i < runs; i++)); do
+        cpu_ms "$tmp/apy.out" "$apy" "$file" >> "$tmp/ta"
+        [ -s "$tmp/stderr" ] && [ $i = 0 ] && { echo "apy stderr:" >&2; head -5 "$tmp/stderr" >&2; }
+        cpu_ms "$tmp/py.out" "$py" $pyflags "$file" >> "$tmp/tp"
+    done
+    pa=$(median < "$tmp/ta"); pp=$(median < "$tmp/tp")
 }
 
 wanted() {
@@ -110,9 +137,8 @@ bench() {
     local file=$here/$name.apy
     printf '%-16s ' "$name" >&2
     local a p
-    a=$(median_ms "$tmp/apy.out" "$apy" "$file")
-    [ -s "$tmp/stderr" ] && { echo "apy stderr:" >&2; head -5 "$tmp/stderr" >&2; }
-    p=$(median_ms "$tmp/py.out" "$py" $pyflags "$file")
+    pair_ms "$file"
+    a=$pa p=$pp
     local more=""
     if ! cmp -s "$tmp/apy.out" "$tmp/py.out"; then
         more="WRONG: output differs from CPython's"
@@ -132,12 +158,12 @@ bench() {
     local ba=$sa bp=$sp
     [[ $name == aio_* ]] && ba=$ia bp=$ip
     row "$name" "$a" "$p" cpython "$ba" "$bp" "$limit" "$target" "$more"
-    echo "apy $a ms, cpython $p ms" >&2
+    echo "apy $a $unit, cpython $p $unit" >&2
     last_apy=$a last_py=$p
 }
 
 echo "apy: $apy ($(git -C "$root" log -1 --format=%h 2> /dev/null))" >&2
-echo "cpython: $py $pyflags ($("$py" -V 2>&1)); runs: $runs; CPU time: $([ $have_perf = 1 ] && echo 'perf task-clock' || echo 'user+sys')" >&2
+echo "cpython: $py $pyflags ($("$py" -V 2>&1)); runs: $runs; measuring $what" >&2
 
 # Start-up: an empty program and `import asyncio`; the net ratio subtracts
 # them (CPython's `import asyncio` alone is ~100 ms of CPU on this install).
@@ -147,7 +173,7 @@ sa=$(median_ms /dev/null "$apy" "$tmp/empty.apy")
 sp=$(median_ms /dev/null "$py" $pyflags "$tmp/empty.apy")
 ia=$(median_ms /dev/null "$apy" "$tmp/imp.apy")
 ip=$(median_ms /dev/null "$py" $pyflags "$tmp/imp.apy")
-notes+=("start-up, empty program: apy $sa ms, cpython $sp ms; with import asyncio: apy $ia ms, cpython $ip ms")
+notes+=("start-up, empty program: apy $sa $unit, cpython $sp $unit; with import asyncio: apy $ia $unit, cpython $ip $unit")
 
 # ---- VM (issue 3): at least as fast as CPython; fib within 2x Lua ----
 bench vm_fib 1.00 "<= 1.00 (as fast)"
@@ -173,9 +199,11 @@ bench coro_chain 0.667 "<= 0.67 (1.5x faster)"
 bench aio_sleep0 0.50 "<= 0.50 (2x faster)"
 if wanted aio_sleep0; then
     switches=$(awk '{ print $1 }' "$tmp/apy.out")
-    notes+=("$(awk -v a="$last_apy" -v p="$last_py" -v ia="$ia" -v ip="$ip" -v n="$switches" 'BEGIN {
-        printf "aio_sleep0: %d switches; per switch (CPU time minus start-up + import asyncio): apy %.2f us, cpython %.2f us",
-               n, (a - ia) * 1000 / n, (p - ip) * 1000 / n }')")
+    notes+=("$(awk -v a="$last_apy" -v p="$last_py" -v ia="$ia" -v ip="$ip" -v n="$switches" -v c=$count 'BEGIN {
+        if (c) printf "aio_sleep0: %d switches; per switch (minus start-up + import asyncio): apy %.0f instructions, cpython %.0f instructions",
+                      n, (a - ia) * 1e6 / n, (p - ip) * 1e6 / n
+        else printf "aio_sleep0: %d switches; per switch (CPU time minus start-up + import asyncio): apy %.2f us, cpython %.2f us",
+                    n, (a - ia) * 1000 / n, (p - ip) * 1000 / n }')")
 fi
 bench aio_gather 0.50 "<= 0.50 (2x faster)"
 bench aio_pingpong 0.50 "<= 0.50 (2x faster)"
@@ -201,16 +229,16 @@ if wanted parse; then
     a=$(median_ms /dev/null "$apy" --ast "$tmp/parse_input.apy")
     p=$(median_ms /dev/null "$py" $pyflags -c 'import ast, sys; ast.parse(open(sys.argv[1]).read())' "$tmp/parse_input.apy")
     row "parse 100k lines" "$a" "$p" cpython "$sa" "$sp" 0.333 "<= 0.33 (3x faster)" "(apy --ast also prints the tree)"
-    echo "apy $a ms, cpython $p ms" >&2
+    echo "apy $a $unit, cpython $p $unit" >&2
 fi
 
 echo
-printf "$fmt\n" benchmark "apy ms" "other ms" other ratio net target result notes
+printf "$fmt\n" benchmark "apy $unit" "other" other ratio net target result notes
 printf '%s\n' "-----------------------------------------------------------------------------------------"
 printf '%s\n' "${rows[@]}"
 echo
 printf '%s\n' "${notes[@]}"
-echo "median of $runs runs, CPU time ($([ $have_perf = 1 ] && echo 'perf task-clock' || echo 'user+sys')); ratio = apy / other;"
+echo "median of $runs run(s), $what; ratio = apy / other;"
 echo "net = the same with each side's start-up subtracted (import asyncio included for aio_*): the verdict reads net"
 echo "$misses line(s) missed"
 [ $misses = 0 ]
