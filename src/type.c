@@ -1955,7 +1955,7 @@ static Value super_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
     Frame *f = vm.frame;
     if (!f) return err_format(&Exc_RuntimeError, "super(): no current frame");
     CodeObj *co = f->code;
-    if (co->argcount == 0 && !(co->flags & CO_VARARGS))
+    if (co->argcount == 0)      /* as CPython: `def m(*args)` has no first argument either */
         return err_format(&Exc_RuntimeError, "super(): no arguments");
     Value first = f->slots[0];
     /* If the first argument was moved into a cell, read it from there. */
