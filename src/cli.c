@@ -259,7 +259,13 @@ int cli_main(int argc, char **argv) {
     const char *vt = getenv("APY_VIRTUAL_TIME");
     if (vt && vt[0] && vt[0] != '0') opts.virtual_time = true;
     vm.virtual_time = opts.virtual_time || (opts.trace && !opts.real_time);
-    signal(SIGINT, on_sigint);
+    /* Ctrl-C becomes KeyboardInterrupt at the next safe point — unless SIGINT
+     * was ignored when we started (a background job), as CPython leaves it. */
+    struct sigaction sa, old_sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, NULL, &old_sa) == 0 && old_sa.sa_handler != SIG_IGN) sigaction(SIGINT, &sa, NULL);
 
     int status;
     if (code) {
@@ -274,7 +280,10 @@ int cli_main(int argc, char **argv) {
             return 2;
         }
         set_sys_path(file);
-        status = run_source(file, src, len, mode);
+        /* Like CPython 3.9+, the main script's __file__ and co_filename are absolute. */
+        char *abs = realpath(file, NULL);
+        status = run_source(abs ? abs : file, src, len, mode);
+        free(abs);
         free(src);
     } else if (!file && isatty(0) && mode == MODE_RUN) {
         set_sys_path(NULL);

@@ -483,6 +483,7 @@ static Value fi_step(Value self) {
 
 static Value fi_send(Value self, Value *args, size_t nargs, Value kw) {
     if (args_no_kw("send", kw) || args_count("send", nargs, 1, 1)) return VNULL;
+    (void)args;        /* a Future's await ignores what is sent in, as CPython's does */
     return fi_step(self);
 }
 

@@ -571,7 +571,8 @@ static int loop_wait(LoopObj *l, double timeout) {
         if (left > 0.05) left = 0.05;
         struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
         nanosleep(&ts, NULL);
-        if (vm.pending) {
+        if (vm.deadline > 0 && monotonic() > vm.deadline) vm.pending |= PENDING_TIMEOUT;   /* --timeout */
+        if (vm.pending & ~PENDING_STEPS) {      /* waiting is not a step of --max-steps */
             vm_safepoint();
             if (err_occurred()) return -1;
         }
@@ -652,7 +653,6 @@ static int check_running(LoopObj *l) {
     return 0;
 }
 
-static Value firstiter_hook, finalizer_hook;   /* the bound hooks of the running loop */
 
 static int run_forever(Value loop) {
     LoopObj *l = AS_LOOP(loop);
