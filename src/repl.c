@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -121,9 +122,19 @@ static const char *prompt_text(bool continuation) {
 /* ======================================================================================
  * Ctrl-C
  * ====================================================================================== */
+static pthread_t interpreter_thread;
+static struct sigaction saved_sigint;
+
 static void on_sigint(int sig) {
-    (void)sig;
     int saved = errno;
+    /* The interpreter runs on a thread of its own (cli.c); the kernel may
+     * hand the signal to the main thread, which only waits for it. Pass it
+     * on, so that a blocking call here (input(), the stepper) returns EINTR. */
+    if (!pthread_equal(pthread_self(), interpreter_thread)) {
+        pthread_kill(interpreter_thread, sig);
+        errno = saved;
+        return;
+    }
     vm.pending |= PENDING_SIGNAL;
     if (R.sigpipe[1] >= 0) { ssize_t w = write(R.sigpipe[1], "!", 1); (void)w; }
     errno = saved;
@@ -142,13 +153,13 @@ static void install_sigint(void) {
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;                 /* no SA_RESTART: a blocking read in input() returns */
-    sigaction(SIGINT, &sa, NULL);
-    /* The interpreter runs on its own thread (cli.c): make sure the signal
-     * is delivered to this one, whose poll() it must wake. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    interpreter_thread = pthread_self();
+    sigaction(SIGINT, &sa, &saved_sigint);
+}
+
+/* Back to cli.c's handler when the session ends (the thread we forward to goes away). */
+static void restore_sigint(void) {
+    sigaction(SIGINT, &saved_sigint, NULL);
 }
 
 /* ======================================================================================
@@ -668,7 +679,7 @@ static void run_source(const char *src, size_t len) {
     Value code = compile_input(src, len, PARSE_SINGLE, COMPILE_INTERACTIVE | COMPILE_TOP_AWAIT);
     /* python3 shows no source lines for <stdin> in tracebacks: each input
      * would quote the latest one. The stepper does show them. */
-    if (!step) linecache_add("<stdin>", "", 0);
+    if (!step || !code) linecache_add("<stdin>", "", 0);
     if (!code) { report_pending(); return; }
     if (step) trace_start(true);
     drain_sigpipe();
@@ -678,7 +689,12 @@ static void run_source(const char *src, size_t len) {
     Value h = loop_call_soon(R.loop, R.run_input_cb, NULL, 0, VNULL);
     if (!h) { clearref(&R.input_code); report_pending(); goto done; }
     int rc = loop_run_once();
-    if (!R.input_ran) obj_call_method_cstr(h, "cancel", 0);   /* Ctrl-C came first */
+    if (!R.input_ran) {                    /* Ctrl-C came first: the input does not run */
+        Value saved = err_fetch();
+        decref(obj_call_method_cstr(h, "cancel", 0));
+        err_clear();
+        if (saved) err_restore(saved);
+    }
     decref(h);
     clearref(&R.input_code);
     if (rc < 0) report_pending();          /* KeyboardInterrupt or SystemExit from another callback */
@@ -688,8 +704,11 @@ static void run_source(const char *src, size_t len) {
         else await_input_task();
     }
 done:
-    if (step) { trace_stop(); trace_after_step(); }
-    if (step) linecache_add("<stdin>", "", 0);
+    if (step) {
+        trace_stop();
+        trace_after_step();
+        linecache_add("<stdin>", "", 0);
+    }
     fflush(stdout);
     fflush(stderr);
 }
@@ -1258,6 +1277,7 @@ int repl_main(const CliOptions *opts) {
         if (loop_has_work()) run_background();
     }
     term_close();
+    restore_sigint();
     fflush(stdout);
     fflush(stderr);
     return R.status;
