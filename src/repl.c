@@ -291,6 +291,7 @@ static void term_open(void) {
      * (PEP 538): so do we, or libedit would take é for two Latin-1 letters. */
     const char *loc = setlocale(LC_CTYPE, "");
     if (!loc || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0) setlocale(LC_CTYPE, "C.UTF-8");
+    if (!isatty(1)) return;                   /* output to a file: no editor drawing into it */
     el = el_init("apy", stdin, stdout, stderr);
     if (!el) return;
     el_set(el, EL_EDITOR, "emacs");
@@ -437,7 +438,8 @@ static void capture_open(void) {
     R.tty_err = dup(2);
     if (R.tty_out < 0) R.tty_out = 1;
     if (R.tty_err < 0) R.tty_err = 2;
-    R.capture_err = isatty(2) && isatty(1);
+    if (!isatty(1)) return;                   /* no prompt to keep clear of output */
+    R.capture_err = isatty(2);
 #ifdef MFD_CLOEXEC
     R.capture_fd = memfd_create("apy-repl-output", MFD_CLOEXEC);
 #endif
