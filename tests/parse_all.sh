@@ -13,9 +13,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0 skipped=0
 while IFS= read -r -d '' f; do
-    out="${f%.apy}.out"
-    if [ -f "$out" ] && grep -qE '^(SyntaxError|IndentationError|TabError)' "$out"; then
-        skipped=$((skipped + 1)); continue
+    out="${f%.apy}.out" err="${f%.apy}.err"
+    if { [ -f "$out" ] && grep -qE '^(SyntaxError|IndentationError|TabError)' "$out"; } ||
+       { [ -f "$err" ] && grep -qE '^(SyntaxError|IndentationError|TabError|RecursionError|MemoryError)' "$err"; }; then
+        skipped=$((skipped + 1)); continue       # meant not to parse (or too deep for CPython's ast)
+    fi
+    if [ "$(stat -c %s "$f")" -gt 200000 ]; then
+        skipped=$((skipped + 1)); continue       # hostile giants: tests/hostile checks them
     fi
     if ! "$apy" --ast "$f" > "$tmp/got" 2> "$tmp/err"; then
         echo "FAIL (does not parse): $f"; cat "$tmp/err"; failed=$((failed + 1)); continue
