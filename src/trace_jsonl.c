@@ -23,7 +23,7 @@
  *   depth     int     the outline depth of the place control is in after the event
  *   place     string  that place, as the outline names it ("main() line 10")
  *   subject   string  the task/future/handle the event is about, or null
- *   value     string  the value sent, yielded, returned or raised, the
+ *   value     string  the value sent (or the exception thrown), yielded, returned or raised, the
  *                     ready-queue size, the timeout … described without
  *                     addresses, or null
  *   detail    string  the outline's words for the event (what it did and why)
@@ -139,6 +139,10 @@ static void jsonl_event(Renderer *r, const TraceEvent *ev, const TraceLine *line
         double d = 0;
         float_as_double(ev->value, &d);
         fprintf(out, "\"%.6f\"", d);     /* rounded: the clock's last digits differ from run to run */
+    } else if (ev->kind == TE_RESUME && err_occurred()) {
+        tb_init(&b, buf, sizeof buf);          /* thrown in (gen.throw, a cancel): the exception */
+        tv_describe(&b, vm.exc);
+        json_str(out, buf);
     } else if (ev->value) { tb_init(&b, buf, sizeof buf); tv_describe(&b, ev->value); json_str(out, buf); }
     else fputs("null", out);
     fputs(", \"detail\": ", out);

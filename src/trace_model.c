@@ -266,11 +266,18 @@ void tv_handle(TBuf *b, Value h) {
     tb_puts(b, ")");
 }
 
+static char main_dir[1024];     /* the main script's directory, with a final '/' */
+
+/* Files as the trace names them: lib/ files relative to lib/, the program's
+ * own files relative to its directory, so that a trace does not depend on
+ * where the program is. */
 const char *tv_relpath(const char *filename) {
     if (vm.lib_path && IS_STR(vm.lib_path)) {
         size_t k = STR_LEN(vm.lib_path);
         if (strncmp(filename, STR_DATA(vm.lib_path), k) == 0 && filename[k] == '/') return filename + k + 1;
     }
+    size_t d = strlen(main_dir);
+    if (d && strncmp(filename, main_dir, d) == 0 && filename[d]) return filename + d;
     return filename;
 }
 
@@ -531,7 +538,11 @@ static void enter_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
     PlaceKind kind = PK_FRAME;
     if (is_main_module(f)) kind = PK_PROGRAM;
     else if ((f->code->flags & CO_MODULE) && !(f->code->flags & CO_CLASS_BODY)) kind = PK_MODULE;
-    if (kind == PK_PROGRAM && !m->main_file[0]) snprintf(m->main_file, sizeof m->main_file, "%s", str_or(f->code->filename, ""));
+    if (kind == PK_PROGRAM && !m->main_file[0]) {
+        snprintf(m->main_file, sizeof m->main_file, "%s", str_or(f->code->filename, ""));
+        const char *slash = strrchr(m->main_file, '/');
+        if (slash) snprintf(main_dir, sizeof main_dir, "%.*s", (int)(slash - m->main_file + 1), m->main_file);
+    }
 
     if (muted(m)) {
         announce(m, out, n);
@@ -660,7 +671,7 @@ static void end_pending_await(TraceModel *m, TraceLine *out, int *n) {
 static void leave_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int *n) {
     Frame *f = ev->frame;
     int i = find(m, f);
-    if (ev->kind == TE_RETURN || ev->kind == TE_UNWIND) frame_id_forget(m, f);
+    if (ev->kind == TE_RETURN || ev->kind == TE_UNWIND) m->finished_frame = f;   /* its id goes after this event */
     if (i < 0) { pop_overflow(m); return; }
     bool program = m->stack[i].kind == PK_PROGRAM || m->stack[i].kind == PK_MODULE;
     char name[TL_PLACE];
@@ -718,7 +729,8 @@ static void leave_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
     int line = direct ? frame_lineno(caller) : 0;
     /* the receiver is not on the outline (lib, or not traced): name it */
     char to[TL_PLACE] = "";
-    if (!direct && caller && !(below && below->kind == PK_STEP && ev->kind != TE_UNWIND && ev->kind != TE_RETURN)) {
+    if (!direct && caller && !(below && below->kind == PK_LOOP) &&
+        !(below && below->kind == PK_STEP && ev->kind != TE_UNWIND && ev->kind != TE_RETURN)) {
         TBuf tob;
         tb_init(&tob, to, sizeof to);
         tb_puts(&tob, " to ");
@@ -753,6 +765,9 @@ static void leave_frame(TraceModel *m, const TraceEvent *ev, TraceLine *out, int
         } else if (direct && op == OP_FOR_ITER) {
             tb_printf(&why, "%s returned: StopIteration ends the for loop at line %d", name, line);
             tb_printf(&st, "%s returned, and StopIteration ends the for loop at line %d", name, line);
+        } else if (below && below->kind == PK_LOOP) {
+            tb_printf(&why, "the callback %s returned %s", name, val);
+            tb_printf(&st, "the callback %s returned %s", name, val);
         } else if (f->code->flags & CO_CLASS_BODY) {
             tb_printf(&why, "the body of %s is done", name);
             tb_printf(&st, "the body of %s is done and the class is made", name);
@@ -851,6 +866,10 @@ static void loop_line_reason(TraceModel *m, const TraceEvent *ev, TraceLine *l) 
 int tm_feed(TraceModel *m, const TraceEvent *ev, TraceLine *out) {
     int n = 0;
     if (ev->kind == TE_INSTR) return 0;
+    if (m->finished_frame) {            /* the sinks have shown the last event of that frame */
+        frame_id_forget(m, m->finished_frame);
+        m->finished_frame = NULL;
+    }
     /* a Future.__await__ that yielded is over at the next event */
     if (m->await_pending && ev->kind != TE_YIELD_DELEGATED) end_pending_await(m, out, &n);
     TBuf why, st;

@@ -78,10 +78,11 @@ typedef struct TraceModel {
     int pending_handle;     /* 0, 1 = a task step handle, 2 = a task wake-up */
     char wakeup_future[64]; /* the future whose completion woke the task */
     char yielded[160];      /* what the coroutine yielded to the step */
-    char main_file[256];
+    char main_file[1024];
     char track_names[TM_MAX_TRACKS][64];
     int ntracks;
     uint64_t next_frame_id;
+    const Frame *finished_frame;   /* returned or unwound: forget its id at the next event */
     struct { const Frame *f; uint64_t id; } frame_ids[1024];
     int nframe_ids;
 } TraceModel;
