@@ -286,7 +286,7 @@ def ctrl_c(s):
 def ctrl_d(s):
     s.expect_prompt()
     s.run("x = 1")
-    s.send("12\x1b[D\x04")                  # Ctrl-D inside a line deletes, it does not quit
+    s.send("12\x02\x04")                    # Ctrl-B, Ctrl-D: inside a line it deletes, it does not quit
     out = s.run("")
     check(re.search(r"^1$", out, re.M), "Ctrl-D inside a line deletes the character under the cursor")
     s.send("\x04")
