@@ -1486,6 +1486,30 @@ static Value type_getattr(Value self, Value name) {
     return err_format(&Exc_AttributeError, "type object '%s' has no attribute '%S'", t->name, name);
 }
 
+/* A dunder set on (or deleted from) a class changes the slots of every class
+ * below it too, as CPython's update_slot does. A worklist, not recursion:
+ * a hierarchy may be as deep as a program cares to make it. */
+static void fixup_slots_tree(Type *root) {
+    size_t n = 0, cap = 16;
+    Type **work = malloc(cap * sizeof *work);
+    if (!work) { fixup_slots(root); return; }
+    work[n++] = root;
+    while (n) {
+        Type *t = work[--n];
+        fixup_slots(t);
+        for (uint32_t i = 0; i < t->nsubclasses; i++) {
+            if (n == cap) {
+                Type **w = realloc(work, cap * 2 * sizeof *w);
+                if (!w) break;          /* out of memory: the rest keep their slots */
+                work = w;
+                cap *= 2;
+            }
+            work[n++] = t->subclasses[i];
+        }
+    }
+    free(work);
+}
+
 static int type_setattr(Value self, Value name, Value v) {
     Type *t = (Type *)AS_OBJ(self);
     if (!(t->flags & TF_HEAPTYPE)) {
@@ -1504,7 +1528,7 @@ static int type_setattr(Value self, Value name, Value v) {
         }
     }
     type_modified(t);
-    if (STR_LEN(name) > 4 && STR_DATA(name)[0] == '_' && STR_DATA(name)[1] == '_') fixup_slots(t);
+    if (STR_LEN(name) > 4 && STR_DATA(name)[0] == '_' && STR_DATA(name)[1] == '_') fixup_slots_tree(t);
     return r;
 }
 
