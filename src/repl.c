@@ -792,14 +792,16 @@ static Value eval_in_main(const char *expr) {
     return r;
 }
 
-/* The code object behind a function, method, coroutine, generator … (new ref), or VNULL. */
-static Value code_of(Value v) {
+/* The code object behind a function, method, coroutine, generator … (new ref),
+ * or VNULL. `depth` bounds the search (an object may answer __func__ with itself). */
+static Value code_of(Value v, int depth) {
     if (IS_TYPE(v, &CodeType)) return incref(v);
+    if (depth >= 4) return VNULL;
     static const char *const attrs[] = { "__func__", "__code__", "gi_code", "cr_code", "ag_code", NULL };
     for (int i = 0; attrs[i]; i++) {
         Value a = obj_getattr_opt(v, str_intern_cstr(attrs[i]));
         if (!a) { err_clear(); continue; }
-        Value c = code_of(a);
+        Value c = code_of(a, depth + 1);
         decref(a);
         if (c) return c;
     }
@@ -810,7 +812,7 @@ static void meta_dis(const char *arg) {
     if (!*arg) { say("usage: :dis NAME (a function, method, class or code object)\n"); return; }
     Value v = eval_in_main(arg);
     if (!v) { report_pending(); return; }
-    Value code = code_of(v);
+    Value code = code_of(v, 0);
     if (code) {
         dis_code(stdout, code);
         decref(code);
@@ -821,7 +823,7 @@ static void meta_dis(const char *arg) {
         Value k, item;
         bool any = false;
         while (d && dict_next(d, &pos, &k, &item)) {
-            Value c = code_of(item);
+            Value c = code_of(item, 0);
             if (!c) continue;
             printf("%sDisassembly of %s:\n", any ? "\n" : "", STR_DATA(k));
             dis_code(stdout, c);
