@@ -140,6 +140,18 @@ static void on_sigint(int sig) {
     errno = saved;
 }
 
+/* Back from Ctrl-Z (fg): the shell may have put the terminal back in its
+ * own mode; the main loop sets the editor's mode again and redraws. */
+static volatile sig_atomic_t continued;
+
+static void on_sigcont(int sig) {
+    (void)sig;
+    int saved = errno;
+    continued = 1;
+    if (R.sigpipe[1] >= 0) { ssize_t w = write(R.sigpipe[1], "c", 1); (void)w; }
+    errno = saved;
+}
+
 static void drain_sigpipe(void) {
     char junk[64];
     while (R.sigpipe[0] >= 0 && read(R.sigpipe[0], junk, sizeof junk) > 0) {}
@@ -155,11 +167,14 @@ static void install_sigint(void) {
     sa.sa_flags = 0;                 /* no SA_RESTART: a blocking read in input() returns */
     interpreter_thread = pthread_self();
     sigaction(SIGINT, &sa, &saved_sigint);
+    sa.sa_handler = on_sigcont;
+    sigaction(SIGCONT, &sa, NULL);
 }
 
 /* Back to cli.c's handler when the session ends (the thread we forward to goes away). */
 static void restore_sigint(void) {
     sigaction(SIGINT, &saved_sigint, NULL);
+    signal(SIGCONT, SIG_DFL);
 }
 
 /* ======================================================================================
@@ -378,6 +393,14 @@ static void term_redraw(void) {
     else { fputs(current_prompt, stdout); fflush(stdout); }
 }
 
+/* After a stop and continue: the editor's terminal mode again, and the line. */
+static void term_resume(void) {
+    if (!el) return;
+    el_set(el, EL_PREP_TERM, 0);
+    el_set(el, EL_PREP_TERM, 1);
+    el_set(el, EL_REFRESH);
+}
+
 static void term_close(void) {
     term_save_history();
     if (el) { el_set(el, EL_UNBUFFERED, 0); el_end(el); el = NULL; }
@@ -395,6 +418,7 @@ static KeyResult term_read(char **line) { return plain_read(line); }
 static bool term_has_buffered_line(void) { return plain_line && strchr(plain_line, '\n'); }
 static void term_hide(void) { write_all(R.tty_out, "\r\033[K", 4); }
 static void term_redraw(void) { fputs(current_prompt, stdout); fflush(stdout); }
+static void term_resume(void) {}
 static void term_close(void) {}
 #endif
 
@@ -1266,6 +1290,7 @@ int repl_main(const CliOptions *opts) {
         if (wake & WAKE_SIGINT) {
             if (vm.pending & PENDING_SIGNAL) { interrupt_prompt(); continue; }
         }
+        if (continued) { continued = 0; term_resume(); }
         if (wake & WAKE_KEY) {
             char *line = NULL;
             KeyResult k = term_read(&line);
