@@ -845,19 +845,48 @@ static void step_note(TraceModel *m, const TraceEvent *ev, TraceLine *out, int *
     }
 }
 
+/* What the place below called to start the loop: "asyncio.run()" (a lib
+ * frame it called) or "run_until_complete()" (a C method still on its stack). */
+static bool loop_starter(TraceModel *m, TBuf *b, const TraceEvent *ev) {
+    Place *p = top(m);
+    Frame *vis = p ? p->frame : NULL;
+    if (!vis) return false;
+    Frame *callee = NULL;
+    for (Frame *f = ev->frame; f && f != vis; f = f->back) callee = f;
+    if (callee && callee->back == vis) { frame_ref(m, b, callee); return true; }
+    if (ev->frame != vis || vis->ip <= vis->code->code || !vis->sp) return false;
+    uint32_t ins = vis->ip[-1];
+    Opcode op = INSTR_OP(ins);
+    size_t below = op == OP_CALL ? INSTR_ARG(ins) + 1 : op == OP_CALL_METHOD ? INSTR_ARG(ins) + 2 : 0;
+    if (!below || vis->sp - (intptr_t)below < FRAME_STACK(vis)) return false;
+    Value fn = vis->sp[-(intptr_t)below];
+    if (!fn || !IS_OBJ(fn) || (TYPE_OF(fn) != &CFunctionType && TYPE_OF(fn) != &MethodDescrType)) return false;
+    tb_printf(b, "%s()", ((CFuncObj *)AS_OBJ(fn))->name);
+    return true;
+}
+
 static void loop_line_reason(TraceModel *m, const TraceEvent *ev, TraceLine *l) {
     TBuf why, st;
     tb_init(&why, l->why, sizeof l->why);
     tb_init(&st, l->story, sizeof l->story);
-    (void)m;
-    (void)ev;
     Place *p = top(m);
-    if (p && p->kind != PK_LOOP && p->frame) {
-        tb_printf(&why, "line %d starts the event loop", frame_lineno(p->frame));
+    char who[TL_PLACE] = "";
+    TBuf wb;
+    tb_init(&wb, who, sizeof who);
+    if (!loop_starter(m, &wb, ev)) who[0] = 0;
+    if (p && p->frame) {
+        int line = frame_lineno(p->frame);
+        if (who[0]) {
+            tb_printf(&why, "%s at line %d starts the event loop", who, line);
+            tb_printf(&st, "%s at line %d starts it", who, line);
+        } else {
+            tb_printf(&why, "line %d starts the event loop", line);
+            tb_printf(&st, "line %d starts it", line);
+        }
     } else {
         tb_puts(&why, "the event loop starts");
+        tb_puts(&st, "the event loop starts running");
     }
-    tb_puts(&st, "the event loop starts running");
 }
 
 /* ======================================================================================
