@@ -442,7 +442,7 @@ static Value bi_iter(Value self, Value *args, size_t nargs, Value kwnames) {
     return calliter_new(args[0], args[1]);
 }
 
-static Value bi_next(Value self, Value *args, size_t nargs, Value kwnames) {
+Value builtin_next(Value self, Value *args, size_t nargs, Value kwnames) {
     (void)self;
     NO_KW("next");
     NARGS("next", 1, 2);
@@ -1035,7 +1035,7 @@ static const MethodDef builtin_functions[] = {
     {"hex", bi_hex, 0}, {"id", bi_id, 0}, {"input", bi_input, 0},
     {"isinstance", bi_isinstance, 0}, {"issubclass", bi_issubclass, 0}, {"iter", bi_iter, 0},
     {"len", bi_len, 0}, {"locals", bi_locals, 0}, {"max", bi_max, 0}, {"min", bi_min, 0},
-    {"next", bi_next, 0}, {"oct", bi_oct, 0}, {"open", bi_open, 0}, {"ord", bi_ord, 0},
+    {"next", builtin_next, 0}, {"oct", bi_oct, 0}, {"open", bi_open, 0}, {"ord", bi_ord, 0},
     {"pow", bi_pow, 0}, {"print", bi_print, 0}, {"quit", bi_exit, 0}, {"repr", bi_repr, 0},
     {"round", bi_round, 0}, {"setattr", bi_setattr, 0}, {"sorted", bi_sorted, 0},
     {"sum", bi_sum, 0}, {"vars", bi_vars, 0},

@@ -328,7 +328,7 @@ static Value send_result_to_value(SendResult r, Value out) {
     return VNULL;
 }
 
-static Value gen_send_m(Value self, Value *args, size_t nargs, Value kwnames) {
+Value gen_send_m(Value self, Value *args, size_t nargs, Value kwnames) {
     const char *name = AS_GEN(self)->kind == GEN_KIND_COROUTINE ? "coroutine.send" : "generator.send";
     if (args_no_kw(name, kwnames) || args_count(name, nargs, 1, 1)) return VNULL;
     Value out;

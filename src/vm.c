@@ -61,6 +61,16 @@ bool vm_check_recursion(void) {
     return true;
 }
 
+/* The same check in an operation that CPython guards with a named
+ * recursion check (repr, str, comparison): the message names it, as
+ * CPython's does ("... while getting the repr of an object"). */
+bool vm_check_recursion_in(const char *where) {
+    if (LIKELY(vm_check_recursion())) return true;
+    err_clear();
+    err_format(&Exc_RecursionError, "maximum recursion depth exceeded%s", where);
+    return false;
+}
+
 static double monotonic_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -74,18 +84,28 @@ void vm_safepoint(void) {
         if (!err_occurred()) err_set_type(&Exc_KeyboardInterrupt, VNULL);
         return;
     }
+    /* A limit, once reached, stays reached: the program unwinds without
+     * running any handler or finally block (`except BaseException: pass`
+     * around the loop cannot keep it going), and the error is raised again
+     * at every safe point in case C code (a task's step) catches it. */
     if (vm.pending & PENDING_STEPS) {
-        if (vm.max_steps && ++vm.steps > vm.max_steps && !err_occurred()) {
-            vm.max_steps = 0;
-            err_format(&Exc_RuntimeError, "step budget exhausted (--max-steps)");
+        vm.steps++;
+        if (vm.max_steps && vm.steps > vm.max_steps) {
+            if (!err_occurred()) err_format(&Exc_RuntimeError, "step budget exhausted (--max-steps)");
             return;
         }
-        if (vm.deadline > 0 && (vm.steps & 1023) == 0 && monotonic_now() > vm.deadline && !err_occurred()) {
-            vm.deadline = 0;
-            err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
-            return;
-        }
+        if (vm.deadline > 0 && (vm.steps & 127) == 0 && monotonic_now() > vm.deadline)
+            vm.pending |= PENDING_TIMEOUT;
     }
+    if (vm.pending & PENDING_TIMEOUT) {   /* also set by sleeps and the event loop's waits */
+        if (!err_occurred()) err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
+        return;
+    }
+}
+
+/* A limit ended the program: no handler runs, nor any finalizer at exit. */
+static bool limit_reached(void) {
+    return (vm.pending & PENDING_TIMEOUT) || (vm.max_steps && vm.steps > vm.max_steps);
 }
 
 /* ======================================================================================
@@ -1526,6 +1546,35 @@ dispatch:
                 DISPATCH();
             }
         }
+        /* g.send(x) and next(g) on a plain generator: push its frame here, as
+         * FOR_ITER does; the result slot and the generator stay on our stack
+         * until it yields or returns. */
+        if (!kwnames && (ct == &MethodDescrType || ct == &CFunctionType)) {
+            CFunc fn = ((CFuncObj *)AS_OBJ(callable))->fn;
+            bool is_send = fn == gen_send_m && ct == &MethodDescrType && nargs == 2 && args == result_slot + 1;
+            bool is_next = fn == builtin_next && ct == &CFunctionType && nargs == 1 && args == result_slot + 1;
+            Value gv = is_send || is_next ? args[0] : VNULL;
+            if (gv && IS_TYPE(gv, &GeneratorType) && can_resume_inline(gv)) {
+                GenObj *g = AS_GEN(gv);
+                Frame *gf = g->frame;
+                bool started = gf->state != FRAME_CREATED;
+                if ((!is_send || started || IS_NONE(args[1])) && vm.depth <= vm.recursion_limit) {
+                    /* [callable, generator] stay on our stack; the sent value moves into the frame */
+                    Value sent = is_send ? POP() : incref(None);
+                    if (started) *gf->sp++ = sent;
+                    else decref(sent);
+                    SAVE();
+                    incref(OBJ_VAL(gf));
+                    g->running = 1;
+                    g->awaited = 1;
+                    g->exc_state.previous = vm.exc_info;
+                    vm.exc_info = &g->exc_state;
+                    ENTER_FRAME(gf);
+                    if (UNLIKELY(vm.trace_mask)) trace_frame(started ? TE_RESUME : TE_CALL, f, started ? f->sp[-1] : VNULL);
+                    DISPATCH();
+                }
+            }
+        }
         Value r = obj_call(callable, args, nargs, kwnames);
         if (!r) goto call_error_cleanup;
         for (Value *p = result_slot; p < cleanup_end; p++) decref(*p);
@@ -1639,6 +1688,15 @@ dispatch:
             uint32_t target = INSTR_ARG(ip[-1]);
             Value recv = POP();
             decref(recv);
+            if (by == OP_CALL || by == OP_CALL_METHOD) {
+                /* g.send(x) / next(g) finished the generator: StopIteration(value) */
+                decref(POP());
+                SAVE();
+                Value e = IS_NONE(retval) ? exc_new(&Exc_StopIteration, NULL, 0) : exc_new(&Exc_StopIteration, &retval, 1);
+                decref(retval);
+                if (e) err_set(e);
+                goto error;
+            }
             if (by == OP_SEND) PUSH(retval);
             else decref(retval);
             ip = co->code + target;
@@ -1672,6 +1730,13 @@ dispatch:
         decref(OBJ_VAL(done));
         f = caller;
         LOAD_REGS();
+        Opcode by = INSTR_OP(ip[-1]);
+        if (by == OP_CALL || by == OP_CALL_METHOD) {
+            /* g.send(x) / next(g): the yielded value is the call's result */
+            Value gen = POP(), fnv = POP();
+            decref(gen);
+            decref(fnv);
+        }
         PUSH(retval);           /* FOR_ITER: the item; SEND: [recv, yielded] */
         DISPATCH();
     }
@@ -1973,6 +2038,8 @@ exception_unwind:
     for (;;) {
         uint32_t at = ip > co->code ? (uint32_t)(ip - co->code - 1) : 0;
         const ExcEntry *h = find_handler(co, at);
+        if (h && UNLIKELY(vm.pending & (PENDING_STEPS | PENDING_TIMEOUT)) && limit_reached())
+            h = NULL;           /* a program stopped by a limit runs no handler: straight out */
         if (h) {
             Value *target_sp = FRAME_STACK(f) + h->depth;
             while (sp > target_sp) {
@@ -2037,5 +2104,5 @@ void vm_init(int argc, char **argv) {
 }
 
 void vm_finish(void) {
-    gc_finalize_all();
+    if (!limit_reached()) gc_finalize_all();
 }

@@ -82,6 +82,9 @@ Value gen_new(Frame *f, Value func);                   /* steals f */
 void  gen_finished(GenObj *g);                         /* the frame completed: release it */
 void  gen_convert_stop_iteration(GenObj *g);           /* StopIteration escaping a generator → RuntimeError */
 Value asyncgen_wrap_value(Value v);                    /* a value yielded by an async generator body */
+/* generator.send and builtins.next: the VM resumes generators inline for these calls */
+Value gen_send_m(Value self, Value *args, size_t nargs, Value kwnames);
+Value builtin_next(Value self, Value *args, size_t nargs, Value kwnames);
 /* Resume g: send `arg` (borrowed) or, if `exc` is set, throw it (borrowed).
  * *result receives the yielded or returned value (owned). */
 SendResult gen_send_ex(GenObj *g, Value arg, Value exc, Value *result);
@@ -149,6 +152,7 @@ Value vm_run_class_body(Value func, Value ns);
 Frame *frame_new(CodeObj *code, Value func, Value globals, Value builtins, Value locals);
 void  vm_safepoint(void);      /* handle vm.pending (GC, finalizers, signals, budgets) */
 bool  vm_check_recursion(void); /* false + RecursionError if too deep */
+bool  vm_check_recursion_in(const char *where); /* the same; the message ends with `where` (" in comparison") */
 /* Under the virtual clock, time jumps instead of passing; every clock the
  * program can read (loop.time(), time.time(), time.monotonic() …) adds the
  * total jump, so a program prints what it would print in real time. */
