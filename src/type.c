@@ -1903,7 +1903,11 @@ static Value sm_call(Value self, Value *args, size_t nargs, Value kwnames) {
 }
 static Value cm_get(Value self, Value obj, Value type) {
     if (!type) type = OBJ_VAL(TYPE_OF(obj));
-    return method_new(((StaticMethodObj *)AS_OBJ(self))->callable, type);
+    Value f = ((StaticMethodObj *)AS_OBJ(self))->callable;
+    /* CPython 3.9-3.12 chain to the wrapped object's __get__: classmethod(property(...)) */
+    Value (*get)(Value, Value, Value) = f && IS_OBJ(f) ? TYPE_OF(f)->descr_get : NULL;
+    if (get && !IS_TYPE(f, &FunctionType)) return get(f, type, type);
+    return method_new(f, type);
 }
 /* CPython 3.10+: <staticmethod(<function f at 0x...>)> */
 static Value sm_repr(Value self) {
