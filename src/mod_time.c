@@ -94,7 +94,7 @@ static int seconds_arg(Value v, double *out) {
 /* The --timeout deadline passed during a sleep: the VM's own error. */
 static bool past_deadline(double now) {
     if (vm.deadline <= 0 || now < vm.deadline) return false;
-    vm.deadline = 0;
+    vm.pending |= PENDING_TIMEOUT;     /* raised again at every safe point from now on */
     err_format(&Exc_TimeoutError, "time limit exceeded (--timeout)");
     return true;
 }
