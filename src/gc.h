@@ -54,6 +54,9 @@ void   gc_set_stress(bool on);
 bool   gc_stress(void);
 void   gc_set_heap_limit(size_t bytes);  /* 0 = none */
 size_t gc_heap_bytes(void);
+/* ---- for memory allocated outside gc_malloc (GMP: obj_int.c) ---- */
+size_t gc_heap_limit(void);                  /* 0 = none */
+void   gc_account_external(ptrdiff_t delta); /* bytes allocated (+) or freed (-) elsewhere */
 void   gc_stats(size_t *collections, size_t *collected, size_t *tracked);
 void   gc_enable(bool on);
 bool   gc_enabled(void);

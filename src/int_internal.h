@@ -36,7 +36,10 @@ double int_frexp(Value v, int64_t *e);
 /* sys.set_int_max_str_digits(n): 0 = no limit. */
 void int_set_str_digits_limit(size_t n);
 
-/* The largest int we agree to build (bits); past it: MemoryError. */
-#define INT_MAX_BITS ((uint64_t)1 << 33)
+/* The largest int we agree to build (bits); past it: MemoryError. It is
+ * 2**33, or less when the heap budget (--max-memory) leaves less room:
+ * GMP cannot fail an allocation, so results are refused before it is asked. */
+uint64_t int_max_bits(void);
+#define INT_MAX_BITS int_max_bits()
 
 #endif

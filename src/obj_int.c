@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "object.h"
 #include "gc.h"
@@ -1312,7 +1314,39 @@ Type BoolType = {
     .unop = int_unop,
 };
 
+/* ===== GMP's memory and the heap budget ============================================= */
+/* GMP's limbs count against the heap budget (--max-memory) like any buffer.
+ * GMP cannot handle a failed allocation, so these never fail on the budget:
+ * int_max_bits() refuses a result that would not fit before GMP is asked. */
+static void *gmp_alloc(size_t n) {
+    void *p = malloc(n);
+    if (!p) { fputs("apy: out of memory (GMP)\n", stderr); abort(); }
+    gc_account_external((ptrdiff_t)n);
+    return p;
+}
+
+static void *gmp_realloc(void *p, size_t old, size_t n) {
+    void *q = realloc(p, n);
+    if (!q) { fputs("apy: out of memory (GMP)\n", stderr); abort(); }
+    gc_account_external((ptrdiff_t)n - (ptrdiff_t)old);
+    return q;
+}
+
+static void gmp_free(void *p, size_t n) {
+    free(p);
+    gc_account_external(-(ptrdiff_t)n);
+}
+
+uint64_t int_max_bits(void) {
+    const uint64_t cap = (uint64_t)1 << 33;
+    size_t limit = gc_heap_limit(), used = gc_heap_bytes();
+    if (!limit) return cap;
+    uint64_t room = limit > used ? (uint64_t)(limit - used) * 8 : 0;
+    return room < cap ? room : cap;
+}
+
 void int_init_types(void) {
+    mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
     type_add_methods(&IntType, int_methods);
     type_add_getsets(&IntType, int_getsets);
     type_ready(&IntType);
