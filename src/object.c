@@ -25,7 +25,7 @@ bool obj_isinstance_type(Value v, Type *t) {
 Value obj_repr(Value v) {
     Type *t = TYPE_OF(v);
     if (!t->repr) return str_from_fmt("<%s object at %p>", t->name, (void *)v);
-    if (!vm_check_recursion()) return VNULL;
+    if (!vm_check_recursion_in(" while getting the repr of an object")) return VNULL;
     vm.c_depth++;
     Value r = t->repr(v);
     vm.c_depth--;
@@ -41,7 +41,7 @@ Value obj_str(Value v) {
     if (IS_STR(v)) return incref(v);
     Type *t = TYPE_OF(v);
     if (!t->str) return obj_repr(v);
-    if (!vm_check_recursion()) return VNULL;
+    if (!vm_check_recursion_in(" while getting the str of an object")) return VNULL;
     vm.c_depth++;
     Value r = t->str(v);
     vm.c_depth--;
@@ -133,7 +133,7 @@ Value obj_richcmp(Value a, Value b, RichCmpOp op) {
     Type *ta = TYPE_OF(a), *tb = TYPE_OF(b);
     bool reflected = false;
     Value r;
-    if (!vm_check_recursion()) return VNULL;
+    if (!vm_check_recursion_in(" in comparison")) return VNULL;
     vm.c_depth++;
     if (ta != tb && tb->richcmp && type_is_subtype(tb, ta)) {
         reflected = true;
