@@ -134,10 +134,10 @@ Value list_from_iterable(Value iterable) {
 static void list_clear_items(ListObj *l) {
     Value *items = l->items;
     size_t n = l->len;
+    if (!items) return;      /* nothing to clear: not even a mutation (list.clear() inside a sort's key) */
     l->items = NULL;
     l->len = 0;
     l->cap = 0;
-    if (!items) return;
     for (size_t i = 0; i < n; i++) decref(items[i]);
     gc_free(items);
 }
