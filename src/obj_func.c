@@ -268,7 +268,7 @@ static Value method_call(Value self, Value *args, size_t nargs, Value kwnames) {
     Value *all = nargs + nkw + 1 <= 8 ? buf : gc_malloc((nargs + nkw + 1) * sizeof(Value));
     if (!all) return VNULL;
     all[0] = m->self;
-    memcpy(all + 1, args, (nargs + nkw) * sizeof(Value));
+    if (nargs + nkw) memcpy(all + 1, args, (nargs + nkw) * sizeof(Value));   /* args may be NULL */
     incref(self);
     Value r = obj_call(m->func, all, nargs + 1, kwnames);
     decref(self);
