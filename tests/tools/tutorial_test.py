@@ -9,22 +9,27 @@ Owns: the convention that makes tutorial/NN-*.md testable.
     ```output          right after it: exactly what the program prints on
     ...                standard output (what python3 prints)
     ```
-    ```trace           optional, after the output block, only when the program's
+    ```trace           optional, after the output block, when the program's
     ...                first line is a comment `# apy --trace... NAME.apy`:
     ```                the exact trace apy writes for those options
+    ```trace --trace-format=story
+    ...                more trace blocks may follow, each with its own options
+    ```                (they replace the comment's options; the file name stays)
 
 Anything else is not run: fragments are fenced ```python-fragment, shell
 sessions ```sh, other text ```text. A ```python block without an ```output
 block after it is an error (fence it as a fragment), and so is an
-```output or ```trace block that belongs to no program. Prose may sit
-between a program and its output block; another fenced block may not.
+```output or ```trace block that belongs to no program. Prose, and blocks
+like ```text or ```sh, may sit between a program and its output and trace
+blocks; a ```python-fragment may not.
 
 Each program is written to a fresh temporary directory as NAME.apy (NAME
 from its `# apy --trace ... NAME.apy` comment, else example.apy) and run
 there with apy (standard input empty); it must exit with status 0 and print
 the output block. A trace block is compared with the file written by
-`apy OPTIONS --trace-out FILE NAME.apy`, OPTIONS taken from the comment
-(tracing turns the virtual clock on, so traces are deterministic).
+`apy OPTIONS --trace-out FILE NAME.apy`, OPTIONS taken from the block's
+info string or else from the comment (tracing turns the virtual clock on,
+so traces are deterministic); the program's standard output must not change.
 
 Usage:
     tutorial_test.py CHAPTER.md APY [--oracle PYTHON] [-k N]
@@ -50,13 +55,14 @@ import subprocess
 import sys
 import tempfile
 
-FENCE = re.compile(r'^(```+)\s*([^\s`]*)')
+FENCE = re.compile(r'^(```+)\s*([^\s`]*)(.*)$')
 TIMEOUT = float(os.environ.get('TUTORIAL_TIMEOUT', '60'))
 
 
 class Block:
-    def __init__(self, lang, text, line, start, end):
+    def __init__(self, lang, info, text, line, start, end):
         self.lang, self.text, self.line = lang, text, line
+        self.opts = shlex.split(info)          # ```trace --trace-format=story: its options
         self.start, self.end = start, end      # the content's line range [start, end)
 
 
@@ -64,7 +70,7 @@ class Program:
     def __init__(self, code):
         self.code = code
         self.output = None
-        self.trace = None
+        self.traces = []                       # (block, apy options) pairs
         self.name = 'example.apy'
         self.trace_opts = None
         first = code.text.split('\n', 1)[0]
@@ -87,13 +93,13 @@ def read_blocks(lines):
         if not m:
             i += 1
             continue
-        fence, lang = m.group(1), m.group(2)
+        fence, lang, info = m.group(1), m.group(2), m.group(3)
         j = i + 1
         while j < len(lines) and not (lines[j].startswith(fence) and lines[j].strip() == fence):
             j += 1
         if j >= len(lines):
             raise SystemExit(f'line {i + 1}: unterminated ``` block')
-        blocks.append(Block(lang, ''.join(lines[i + 1:j]), i + 1, i + 1, j))
+        blocks.append(Block(lang, info, ''.join(lines[i + 1:j]), i + 1, i + 1, j))
         i = j + 1
     return blocks
 
@@ -107,20 +113,20 @@ def read_programs(path):
         if b.lang == 'python':
             current = Program(b)
             programs.append(current)
-        elif b.lang == 'output' and current is not None and current.output is None and current.trace is None:
+        elif b.lang == 'output' and current is not None and current.output is None and not current.traces:
             current.output = b
-        elif b.lang == 'trace' and current is not None and current.trace is None and current.trace_opts:
-            current.trace = b
+        elif b.lang == 'trace' and current is not None and current.output is not None and current.trace_opts:
+            current.traces.append((b, b.opts or current.trace_opts))
         elif b.lang in ('output', 'trace'):
             errors.append(f'{path}:{b.line}: a ```{b.lang} block that follows no program')
             current = None
-        else:
-            current = None
+        elif b.lang.startswith('python'):
+            current = None                     # a fragment: nothing after it is its output
     for p in programs:
         if p.output is None:
             errors.append(f'{path}:{p.code.line}: a ```python block without an ```output block after it '
                           f'(fence a fragment as ```python-fragment)')
-        if p.trace_opts and p.trace is None:
+        if p.trace_opts and not p.traces:
             errors.append(f'{path}:{p.code.line}: `# apy --trace` program without a ```trace block')
     return lines, programs, errors
 
@@ -154,7 +160,7 @@ def check(path, apy, oracle, only):
     lines, programs, errors = read_programs(path)
     for e in errors:
         print(e)
-    failed = len(errors)
+    failed = 0
     for n, p in enumerate(programs, 1):
         if only and n != only:
             continue
@@ -180,23 +186,24 @@ def check(path, apy, oracle, only):
                     print(f'--- {label} stderr (tail):')
                     print('\n'.join(tail))
                 ok = False
-        if p.trace is not None:
-            out, code, err, got_trace = run([apy] + p.trace_opts, p.code.text, p.name, trace=True)
+        for block, opts in p.traces:
+            out, code, err, got_trace = run([apy] + opts, p.code.text, p.name, trace=True)
             got = got_trace.decode('utf-8', 'replace')
             if out is None:
                 print(f'FAIL {where}: traced run timed out')
                 ok = False
-            elif got != p.trace.text or out.decode('utf-8', 'replace') != p.output.text:
-                print(f'FAIL {where}: the trace (apy {" ".join(p.trace_opts)}) differs')
-                print(diff(p.trace.text, got, 'tutorial', 'apy'), end='')
+            elif got != block.text or out.decode('utf-8', 'replace') != p.output.text or code != 0:
+                print(f'FAIL {where}: the trace at line {block.line} (apy {" ".join(opts)}) differs'
+                      f' (exit status {code})')
+                print(diff(block.text, got, 'tutorial', 'apy'), end='')
                 ok = False
         if ok:
             print(f'ok   {where}')
         else:
             failed += 1
     print(f'{os.path.basename(path)}: {len(programs) - failed} of {len(programs)} programs match'
-          + (f' (apy and {oracle})' if oracle else ''))
-    return 0 if failed == 0 else 1
+          + (f' (apy and {oracle})' if oracle else '') + (f'; {len(errors)} misplaced blocks' if errors else ''))
+    return 0 if failed == 0 and not errors else 1
 
 
 def fix(path, apy, oracle):
@@ -213,9 +220,9 @@ def fix(path, apy, oracle):
             print(err.decode('utf-8', 'replace'))
             continue
         edits.append((p.output.start, p.output.end, out.decode('utf-8')))
-        if p.trace is not None:
-            _, _, _, got = run([apy] + p.trace_opts, p.code.text, p.name, trace=True)
-            edits.append((p.trace.start, p.trace.end, got.decode('utf-8')))
+        for block, opts in p.traces:
+            _, _, _, got = run([apy] + opts, p.code.text, p.name, trace=True)
+            edits.append((block.start, block.end, got.decode('utf-8')))
     for start, end, text in sorted(edits, reverse=True):
         if text and not text.endswith('\n'):
             text += '\n'                 # a fence must start a line (check() would then differ: fine)
