@@ -13,15 +13,15 @@
 #include <unistd.h>
 #include "trace_sink.h"
 
+bool trace_line_shown(const CliOptions *opts, const TraceLine *l) {
+    return opts->trace_depth < 0 || l->depth <= opts->trace_depth;
+}
+
 #ifndef APY_NO_TRACE_HOOKS
 static TraceModel model;
 static Renderer *renderer;
 static CliOptions options;
 static bool finished;
-
-bool trace_line_shown(const CliOptions *opts, const TraceLine *l) {
-    return opts->trace_depth < 0 || l->depth <= opts->trace_depth;
-}
 
 static void on_event(const TraceEvent *ev, void *ctx) {
     (void)ctx;
