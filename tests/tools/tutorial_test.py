@@ -276,7 +276,7 @@ def main(argv):
     if len(rest) != 2:
         print(__doc__)
         return 2
-    path, apy = rest[0], os.path.abspath(rest[1])
+    path, apy = rest[0], os.path.abspath(rest[1]) if os.sep in rest[1] else rest[1]
     if do_fix:
         return fix(path, apy, oracle or 'python3')
     return check(path, apy, oracle, only)
