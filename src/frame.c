@@ -65,14 +65,48 @@ Frame *frame_new(CodeObj *code, Value func, Value globals, Value builtins, Value
     return f;
 }
 
+/* The frame for calling a function with exactly its positional arguments:
+ * the VM's hottest path, so it does only what such a frame needs. */
+Frame *frame_new_call(CodeObj *code, Value func) {
+    size_t nlocals = code->nlocals;
+    size_t nslots = nlocals + code->stacksize;     /* no cells, no free variables here */
+    Frame *f = nslots <= FREE_FRAME_SLOTS ? free_frames[nslots] : NULL;
+    if (!f) return frame_new(code, func, AS_FUNC(func)->globals, AS_FUNC(func)->builtins, VNULL);
+    free_frames[nslots] = f->back;
+    free_frames_count[nslots]--;
+    f->h.rc = 1;
+    f->back = NULL;
+    f->gen = NULL;
+    f->is_entry = f->escaped = f->owns_ns = 0;
+    f->code = code;
+    f->func = incref(func);
+    f->globals = AS_FUNC(func)->globals;
+    f->builtins = AS_FUNC(func)->builtins;
+    f->locals = VNULL;
+    f->ip = code->code;
+    f->nslots = (uint16_t)nslots;
+    f->sp = f->slots + nlocals;
+    f->state = FRAME_CREATED;
+    return f;
+}
+
 /* The chain lets go of a finished frame: if nothing else holds it, clear
  * it and keep it for the next call (the common case, without the general
  * deallocation path). */
 void frame_release(Frame *f) {
     if (f->h.rc > 1) { f->h.rc--; return; }
-    if (f->escaped) { decref(OBJ_VAL(f)); return; }
-    frame_dealloc(&f->h);
-    if (!frame_recycle(&f->h)) gc_free_object(&f->h);
+    if (f->escaped || f->owns_ns || f->locals || f->nslots > FREE_FRAME_SLOTS ||
+        free_frames_count[f->nslots] >= FREE_FRAMES_KEPT) {
+        decref(OBJ_VAL(f));
+        return;
+    }
+    for (Value *p = f->slots; p < f->sp; p++) decref(*p);
+    Value func = f->func;
+    f->func = VNULL;
+    f->back = free_frames[f->nslots];
+    free_frames[f->nslots] = f;
+    free_frames_count[f->nslots]++;
+    decref(func);
 }
 
 void frame_escape(Frame *f) {

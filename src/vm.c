@@ -156,6 +156,25 @@ static Value too_many_positional(FuncObj *fn, size_t given, size_t kw_given) {
                       given == 1 && !kw_given ? "was" : "were");
 }
 
+/* CPython's _PyObject_FunctionStr, for the messages of f(*a, **k):
+ * "__main__.f()", "__main__.C.m()", "print()". A new str; never fails
+ * for lack of attributes (falls back on the type's name). */
+static Value function_str(Value fn) {
+    Value qn = obj_getattr(fn, NM.__qualname__);
+    if (!qn || !IS_STR(qn)) {
+        decref(qn);
+        err_clear();
+        return str_from_fmt("%s()", obj_type_name(fn));
+    }
+    Value mod = obj_getattr(fn, NM.__module__);
+    if (!mod) err_clear();
+    Value r = mod && IS_STR(mod) && !str_eq_cstr(mod, "builtins") ? str_from_fmt("%S.%S()", mod, qn)
+                                                                  : str_from_fmt("%S()", qn);
+    decref(qn);
+    decref(mod);
+    return r;
+}
+
 /* Bind args (borrowed) into f's locals, Python's rules and messages. */
 static int bind_args(Frame *f, FuncObj *fn, Value *args, size_t nargs, Value kwnames) {
     CodeObj *co = fn->code;
@@ -1240,6 +1259,11 @@ dispatch:
     TARGET(DICT_UPDATE) {
         Value other = POP();
         SAVE();
+        if (!IS_DICT(other) && !obj_hasattr(other, NM.keys)) {     /* {**x}: x must be a mapping */
+            err_format(&Exc_TypeError, "'%s' object is not a mapping", obj_type_name(other));
+            decref(other);
+            goto error;
+        }
         int r = dict_update(PEEK(arg), other);
         if (r < 0) {
             if (err_matches(&Exc_AttributeError)) {
@@ -1260,7 +1284,11 @@ dispatch:
         int r = 0;
         if (!IS_DICT(other)) {
             if (!obj_hasattr(other, NM.keys)) {
-                err_format(&Exc_TypeError, "argument after ** must be a mapping, not %s", obj_type_name(other));
+                Value fs = function_str(PEEK(arg + 2));     /* the callable, below the args tuple */
+                if (fs) {
+                    err_format(&Exc_TypeError, "%S argument after ** must be a mapping, not %s", fs, obj_type_name(other));
+                    decref(fs);
+                }
                 decref(other);
                 goto error;
             }
@@ -1273,7 +1301,11 @@ dispatch:
             Value k = LIST_ITEMS(keys)[i];
             if (!IS_STR(k)) { err_format(&Exc_TypeError, "keywords must be strings"); r = -1; break; }
             if (dict_get(d, k)) {
-                err_format(&Exc_TypeError, "got multiple values for keyword argument '%S'", k);
+                Value fs = function_str(PEEK(arg + 2));
+                if (fs) {
+                    err_format(&Exc_TypeError, "%S got multiple values for keyword argument '%S'", fs, k);
+                    decref(fs);
+                }
                 r = -1;
                 break;
             }
@@ -1525,7 +1557,7 @@ dispatch:
                 if (!kwnames && nargs == fco->argcount && !fco->kwonlyargcount && !fco->ncells && !fco->nfrees &&
                     !(fco->flags & (CO_VARARGS | CO_VARKEYWORDS))) {
                     /* the common case: the arguments move from our stack into the new frame */
-                    nf = frame_new(fco, callable, fn->globals, fn->builtins, VNULL);
+                    nf = frame_new_call(fco, callable);
                     if (!nf) goto call_error_cleanup;
                     for (size_t i = 0; i < nargs; i++) nf->slots[i] = args[i];
                     for (Value *p = result_slot; p < args; p++) decref(*p);
@@ -1592,6 +1624,16 @@ dispatch:
         Value callable = TOP();
         SAVE();
         if (!IS_TYPE(pargs, &TupleType)) {
+            /* f(*x) passes x itself (as CPython 3.11): check it here, naming f */
+            if (!TYPE_OF(pargs)->iter && !TYPE_OF(pargs)->getitem) {
+                Value fs = function_str(callable);
+                if (fs) {
+                    err_format(&Exc_TypeError, "%S argument after * must be an iterable, not %s", fs, obj_type_name(pargs));
+                    decref(fs);
+                }
+                decref(pargs); decref(kwargs);
+                goto error;
+            }
             Value t = tuple_from_iterable(pargs);
             if (!t) { decref(pargs); decref(kwargs); goto error; }
             decref(pargs);
