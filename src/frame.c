@@ -100,7 +100,7 @@ void frame_release(Frame *f) {
         decref(OBJ_VAL(f));
         return;
     }
-    for (Value *p = f->slots; p < f->sp; p++) decref(*p);
+    for (Value *p = f->slots; p < f->sp; p++) clearref(p);   /* a recycled frame starts with unbound locals */
     Value func = f->func;
     f->func = VNULL;
     f->back = free_frames[f->nslots];
