@@ -147,10 +147,13 @@ bench() {
     fi
     if [ $extra = 1 ]; then
         local d u=""
-        d=$(median_ms "$tmp/deb.out" "$debpy" $pyflags "$file")
+        # without -S: Debian's site is cheap, and uvloop lives in dist-packages
+        d=$(median_ms "$tmp/deb.out" "$debpy" "$file")
+        cmp -s "$tmp/deb.out" "$tmp/py.out" || d="$d(output differs)"
         if [ $have_uvloop = 1 ] && [[ $name == aio_* ]]; then
-            u=$(median_ms "$tmp/uv.out" "$debpy" $pyflags -c \
+            u=$(median_ms "$tmp/uv.out" "$debpy" -c \
                 'import sys, runpy, uvloop; uvloop.install(); runpy.run_path(sys.argv[1], run_name="__main__")' "$file")
+            cmp -s "$tmp/uv.out" "$tmp/py.out" || u="$u(output differs)"
             u=" uvloop $u ($(ratio "$a" "$u"))"
         fi
         more="$more deb-py $d ($(ratio "$a" "$d"))$u"
