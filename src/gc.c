@@ -91,8 +91,24 @@ static void *block_alloc(size_t *size) {
     return malloc(*size);
 }
 
+/* Under AddressSanitizer nothing is kept for reuse (size classes here, the
+ * types' free lists in destroy()): memory goes back to malloc at once, so a
+ * use after free is reported instead of hidden by recycling. */
+#if defined(__SANITIZE_ADDRESS__)
+#define APY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define APY_ASAN 1
+#endif
+#endif
+#ifdef APY_ASAN
+#define KEEP_FREED_MEMORY 0
+#else
+#define KEEP_FREED_MEMORY 1
+#endif
+
 static void block_free(void *p, size_t size) {
-    if (size <= SMALL_MAX) {
+    if (KEEP_FREED_MEMORY && size <= SMALL_MAX) {
         size_t cls = size / CLASS_STEP - 1;
         if (free_counts[cls] < CLASS_KEEP) {
             FreeBlock *b = p;
@@ -308,7 +324,7 @@ static void destroy(Obj *o) {
     if ((SW(o)->flags & HF_TRACKED) && allocs_since_collect) allocs_since_collect--;
     gc_untrack(o);
     if (t->dealloc) t->dealloc(o);
-    if (t->recycle && t->recycle(o)) return;
+    if (KEEP_FREED_MEMORY && t->recycle && t->recycle(o)) return;
     free_object_memory(o);
     if (t->flags & TF_HEAPTYPE) decref(OBJ_VAL(t));
 }
