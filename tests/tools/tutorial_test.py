@@ -277,6 +277,11 @@ def main(argv):
         print(__doc__)
         return 2
     path, apy = rest[0], os.path.abspath(rest[1]) if os.sep in rest[1] else rest[1]
+    import shutil
+    for exe in (apy, oracle or 'python3'):
+        if not shutil.which(exe):
+            print(f'tutorial_test.py: no interpreter at {exe!r}')
+            return 2
     if do_fix:
         return fix(path, apy, oracle or 'python3')
     return check(path, apy, oracle, only)
