@@ -85,6 +85,10 @@ Frame *frame_new_call(CodeObj *code, Value func) {
     f->locals = VNULL;
     f->ip = code->code;
     f->nslots = (uint16_t)nslots;
+    /* The caller moves the arguments into slots [0, argcount). The other
+     * locals must read as unbound: a recycled frame last served another code
+     * object whose value stack may have overlapped them, leaving stale values. */
+    for (size_t i = code->argcount; i < nlocals; i++) f->slots[i] = VNULL;
     f->sp = f->slots + nlocals;
     f->state = FRAME_CREATED;
     return f;
