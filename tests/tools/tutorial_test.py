@@ -15,6 +15,9 @@ Owns: the convention that makes tutorial/NN-*.md testable.
     ```trace --trace-format=story
     ...                more trace blocks may follow, each with its own options
     ```                (they replace the comment's options; the file name stays)
+    ```dis             optional, after the output block: an excerpt of what
+    ...                `apy --dis NAME.apy` prints; its lines must appear there,
+    ```                in a row (trailing spaces ignored; addresses vary elsewhere)
 
 Anything else is not run: fragments are fenced ```python-fragment, shell
 sessions ```sh, other text ```text. A ```python block without an ```output
@@ -71,6 +74,7 @@ class Program:
         self.code = code
         self.output = None
         self.traces = []                       # (block, apy options) pairs
+        self.dis = []                          # excerpts of apy --dis
         self.name = 'example.apy'
         self.trace_opts = None
         first = code.text.split('\n', 1)[0]
@@ -117,7 +121,9 @@ def read_programs(path):
             current.output = b
         elif b.lang == 'trace' and current is not None and current.output is not None and current.trace_opts:
             current.traces.append((b, b.opts or current.trace_opts))
-        elif b.lang in ('output', 'trace'):
+        elif b.lang == 'dis' and current is not None and current.output is not None:
+            current.dis.append(b)
+        elif b.lang in ('output', 'trace', 'dis'):
             errors.append(f'{path}:{b.line}: a ```{b.lang} block that follows no program')
             current = None
         elif b.lang.startswith('python'):
@@ -196,6 +202,14 @@ def check(path, apy, oracle, only):
                 print(f'FAIL {where}: the trace at line {block.line} (apy {" ".join(opts)}) differs'
                       f' (exit status {code})')
                 print(diff(block.text, got, 'tutorial', 'apy'), end='')
+                ok = False
+        for block in p.dis:
+            out, code, err, _ = run([apy, '--dis'], p.code.text, p.name)
+            got = [l.rstrip() for l in (out or b'').decode('utf-8', 'replace').splitlines()]
+            want = [l.rstrip() for l in block.text.splitlines()]
+            if not any(got[i:i + len(want)] == want for i in range(len(got) - len(want) + 1)):
+                print(f'FAIL {where}: the --dis excerpt at line {block.line} is not in apy --dis')
+                print('\n'.join(got[:60]))
                 ok = False
         if ok:
             print(f'ok   {where}')
