@@ -812,15 +812,14 @@ static void compile_call(Compiler *c, Node *n) {
     /* f(*a, **k): build a tuple and a dict, then CALL_EX. */
     compile_expr(c, func);
     if (args->len == 1 && args->items[0]->kind == N_Starred) {
+        /* f(*x): CALL_EX takes x as it is (a tuple passes straight through) and
+         * names f if x is not iterable, as CPython does */
         compile_expr(c, args->items[0]->v.starred.value);
-        EMIT_ARG(BUILD_LIST, 0);
-        EMIT_ARG(SWAP, 2);
-        EMIT_ARG(LIST_EXTEND, 1);
-        EMIT(LIST_TO_TUPLE);
     } else {
         compile_sequence(c, args, OP_BUILD_TUPLE, true);
     }
     if (kws->len) {
+        bool seen_mapping = false;
         EMIT_ARG(BUILD_MAP, 0);
         for (int i = 0; i < kws->len; i++) {
             Node *k = kws->items[i];
@@ -832,12 +831,17 @@ static void compile_call(Compiler *c, Node *n) {
                         return;
                     }
                 }
+                /* after a **mapping, a keyword goes in through DICT_MERGE too, which
+                 * reports "got multiple values for keyword argument" */
+                if (seen_mapping) EMIT_ARG(BUILD_MAP, 0);
                 load_const(c, incref(str_intern_cstr(k->v.keyword.arg)));
                 compile_expr(c, k->v.keyword.value);
                 EMIT_ARG(MAP_ADD, 1);
+                if (seen_mapping) EMIT_ARG(DICT_MERGE, 1);
             } else {
                 compile_expr(c, k->v.keyword.value);
                 EMIT_ARG(DICT_MERGE, 1);
+                seen_mapping = true;
             }
         }
         EMIT_ARG(CALL_EX, 1);
@@ -1871,15 +1875,19 @@ static void compile_classdef(Compiler *c, Node *n) {
         }
         EMIT(LIST_TO_TUPLE);
         EMIT_ARG(BUILD_MAP, 0);
+        bool seen_mapping = false;
         for (int i = 0; i < kws->len; i++) {
             Node *k = kws->items[i];
             if (k->v.keyword.arg) {
+                if (seen_mapping) EMIT_ARG(BUILD_MAP, 0);     /* see compile_call */
                 load_const(c, incref(str_intern_cstr(k->v.keyword.arg)));
                 compile_expr(c, k->v.keyword.value);
                 EMIT_ARG(MAP_ADD, 1);
+                if (seen_mapping) EMIT_ARG(DICT_MERGE, 1);
             } else {
                 compile_expr(c, k->v.keyword.value);
                 EMIT_ARG(DICT_MERGE, 1);
+                seen_mapping = true;
             }
         }
         EMIT_ARG(CALL_EX, 1);
