@@ -153,11 +153,12 @@ static Value find_and_load(Value fullname, const char *leaf, Value dirs) {
         if (!IS_STR(dv)) continue;
         const char *dir = STR_DATA(dv);
         if (strlen(dir) + strlen(leaf) + 2 >= sizeof pkgdir) continue;
-        snprintf(pkgdir, sizeof pkgdir, "%s%s%s", dir, *dir ? "/" : "", leaf);
-        snprintf(path, sizeof path, "%s/__init__.apy", pkgdir);
+        /* a path too long for the buffers is not a module that could exist here */
+        if (snprintf(pkgdir, sizeof pkgdir, "%s%s%s", dir, *dir ? "/" : "", leaf) >= (int)sizeof pkgdir) continue;
+        if (snprintf(path, sizeof path, "%s/__init__.apy", pkgdir) >= (int)sizeof path) continue;
         bool pkg = is_file(path);
         if (!pkg) {
-            snprintf(path, sizeof path, "%s%s%s.apy", dir, *dir ? "/" : "", leaf);
+            if (snprintf(path, sizeof path, "%s%s%s.apy", dir, *dir ? "/" : "", leaf) >= (int)sizeof path) continue;
             if (!is_file(path)) continue;
         }
         Value m = new_file_module(fullname, path, pkg, pkgdir);
