@@ -104,7 +104,7 @@ void  future_traverse_fields(FutureObj *f, VisitFn visit, void *arg);
 Value future_await_iter(Value fut);           /* Future.__await__() */
 
 /* ---- tasks ------------------------------------------------------------------------------------ */
-typedef struct {
+typedef struct TaskObj {
     FutureObj fut;
     Value coro;
     Value name;
@@ -116,6 +116,8 @@ typedef struct {
     uint32_t task_id;
     Value step_cb;               /* cached bound callables: Task.__step and Task.task_wakeup */
     Value wakeup_cb;
+    struct TaskObj *live_prev, *live_next;   /* the registry of live tasks, in creation order */
+    uint8_t live;                /* on that list */
 } TaskObj;
 
 #define AS_TASK(v) ((TaskObj *)AS_OBJ(v))

@@ -61,6 +61,9 @@ struct Type {
     uint32_t version;        /* attribute-cache tag; 0 = unassigned (the class or a base changed) */
     struct Type **subclasses;/* weak: direct subclasses, to invalidate their caches */
     uint32_t nsubclasses, capsubclasses;
+    struct Type **held_bases;/* heap types: strong references to the bases, kept until
+                                dealloc (the bases tuple may be cleared by the GC first) */
+    uint32_t nheld_bases;
 
     /* life cycle */
     Value (*tp_new)(Type *t, Value *args, size_t nargs, Value kwnames);

@@ -680,7 +680,7 @@ static Value object_dir(Value self, Value *args, size_t nargs, Value kwnames) {
     Value k, v;
     if (d) while (dict_next(d, &pos, &k, &v)) set_add(names, k);
     Type *t = TYPE_OF(self);
-    for (size_t i = 0; i < TUPLE_LEN(t->mro); i++) {
+    for (size_t i = 0; t->mro && i < TUPLE_LEN(t->mro); i++) {     /* no mro: a type being collected */
         Type *c = (Type *)AS_OBJ(TUPLE_ITEMS(t->mro)[i]);
         pos = 0;
         while (dict_next(c->dict, &pos, &k, &v)) set_add(names, k);
@@ -1088,6 +1088,7 @@ static void subtype_clear(Obj *o) {
 
 /* The dunder each heap-type slot answers to. */
 static bool defined_in_heap_part(Type *t, Value name) {
+    if (!t->mro) return false;
     Value *items = TUPLE_ITEMS(t->mro);
     for (size_t i = 0; i < TUPLE_LEN(t->mro); i++) {
         Type *k = (Type *)AS_OBJ(items[i]);
@@ -1272,11 +1273,14 @@ static Type *best_base(Value bases) {
 static void type_dealloc(Obj *o) {
     Type *t = (Type *)o;
     if (!(t->flags & TF_HEAPTYPE)) return;   /* static types never die */
-    if (t->bases) {
-        for (size_t i = 0; i < TUPLE_LEN(t->bases); i++)
-            remove_subclass((Type *)AS_OBJ(TUPLE_ITEMS(t->bases)[i]), t);
-    }
     type_modified(t);
+    for (uint32_t i = 0; i < t->nheld_bases; i++) {
+        remove_subclass(t->held_bases[i], t);
+        decref(OBJ_VAL(t->held_bases[i]));
+    }
+    free(t->held_bases);
+    t->held_bases = NULL;
+    t->nheld_bases = 0;
     clearref(&t->name_v); clearref(&t->qualname); clearref(&t->module);
     clearref(&t->bases); clearref(&t->mro); clearref(&t->dict); clearref(&t->doc);
     free(t->subclasses);
@@ -1287,6 +1291,7 @@ static void type_traverse(Obj *o, VisitFn visit, void *arg) {
     Type *t = (Type *)o;
     if (!(t->flags & TF_HEAPTYPE)) return;
     visit(t->dict, arg); visit(t->bases, arg); visit(t->mro, arg);
+    for (uint32_t i = 0; i < t->nheld_bases; i++) visit(OBJ_VAL(t->held_bases[i]), arg);
     visit(t->name_v, arg); visit(t->qualname, arg); visit(t->module, arg); visit(t->doc, arg);
 }
 
@@ -1294,7 +1299,11 @@ static void type_clear(Obj *o) {
     Type *t = (Type *)o;
     if (!(t->flags & TF_HEAPTYPE)) return;
     type_modified(t);
-    clearref(&t->dict); clearref(&t->mro); clearref(&t->bases);
+    /* Not the bases, as CPython's type_clear: they keep t->base alive, and an
+     * instance of t in the same garbage still needs it (subtype_dealloc walks
+     * t->base to find the layout). The mro tuple holds t itself: that is the
+     * cycle to break. */
+    clearref(&t->dict); clearref(&t->mro);
     /* keep a tiny valid state so that instances still alive can be printed */
     t->dict = dict_new();
 }
@@ -1383,8 +1392,15 @@ Value type_new_class(Type *meta, Value name, Value bases, Value ns, Value kwname
 
     fixup_slots(t);
     t->flags |= TF_READY;
-    for (size_t i = 0; i < TUPLE_LEN(t->bases); i++)
-        add_subclass((Type *)AS_OBJ(TUPLE_ITEMS(t->bases)[i]), t);
+    /* t holds its bases itself, apart from the tuple: subtype_dealloc needs
+     * t->base, and remove_subclass the list, until t's last instance is gone */
+    t->held_bases = malloc(TUPLE_LEN(t->bases) * sizeof *t->held_bases + 1);
+    if (!t->held_bases) { err_no_memory(); goto fail; }
+    for (size_t i = 0; i < TUPLE_LEN(t->bases); i++) {
+        Type *b = (Type *)AS_OBJ(TUPLE_ITEMS(t->bases)[i]);
+        t->held_bases[t->nheld_bases++] = (Type *)AS_OBJ(incref(OBJ_VAL(b)));
+        add_subclass(b, t);
+    }
 
     /* __classcell__: the cell behind zero-argument super() and __class__. */
     Value cell = dict_get(t->dict, NM.__classcell__);

@@ -700,7 +700,11 @@ Value vm_execute(Frame *entry, int *yielded) {
         APY_OPCODES(X)
 #undef X
     };
-    for (int i = 0; i < 256; i++) if (!dispatch_table[i]) dispatch_table[i] = &&L_bad_opcode;
+    static bool table_filled;       /* once: every task step enters here */
+    if (UNLIKELY(!table_filled)) {
+        for (int i = 0; i < 256; i++) if (!dispatch_table[i]) dispatch_table[i] = &&L_bad_opcode;
+        table_filled = true;
+    }
     if (UNLIKELY(vm.trace_mask)) trace_instr_table(dispatch_table, &&L_trace_instr);   /* --step's `s` */
 #endif
 
