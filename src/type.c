@@ -1805,8 +1805,8 @@ static Value property_get(Value self, Value obj, Value type) {
     PropertyObj *p = (PropertyObj *)AS_OBJ(self);
     if (!obj) return incref(self);
     if (!p->fget) {
-        if (p->name) return err_format(&Exc_AttributeError, "property '%S' of '%s' object has no getter", p->name, obj_type_name(obj));
-        return err_format(&Exc_AttributeError, "unreadable attribute");
+        if (p->name) return err_format(&Exc_AttributeError, "property '%S' of '%S' object has no getter", p->name, TYPE_OF(obj)->qualname);
+        return err_format(&Exc_AttributeError, "property of '%S' object has no getter", TYPE_OF(obj)->qualname);
     }
     return obj_call1(p->fget, obj);
 }
@@ -1815,10 +1815,11 @@ static int property_set(Value self, Value obj, Value v) {
     PropertyObj *p = (PropertyObj *)AS_OBJ(self);
     Value f = v ? p->fset : p->fdel;
     if (!f) {
+        /* CPython 3.11's words; the name is known once __set_name__ ran (a class body) */
         if (p->name)
-            err_format(&Exc_AttributeError, "property '%S' of '%s' object has no %s", p->name, obj_type_name(obj), v ? "setter" : "deleter");
+            err_format(&Exc_AttributeError, "property '%S' of '%S' object has no %s", p->name, TYPE_OF(obj)->qualname, v ? "setter" : "deleter");
         else
-            err_format(&Exc_AttributeError, v ? "can't set attribute" : "can't delete attribute");
+            err_format(&Exc_AttributeError, "property of '%S' object has no %s", TYPE_OF(obj)->qualname, v ? "setter" : "deleter");
         return -1;
     }
     Value r = v ? obj_call2(f, obj, v) : obj_call1(f, obj);

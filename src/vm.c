@@ -640,6 +640,54 @@ static int print_expr(Value v) {
  * ====================================================================================== */
 typedef struct { uint64_t gver, bver; Value value; } GlobalCache;
 
+/* The inline cache of LOAD_ATTR, LOAD_METHOD and STORE_ATTR (the same slot
+ * array as LOAD_GLOBAL's, one entry per instruction): what a generic lookup
+ * of the name found on the object's type, valid while the type's version
+ * stands (type_modified() resets it when the class or a base changes). The
+ * descriptor is borrowed: the class dict holds it while the version stands.
+ * The instance dict is still consulted each time, as Python's rules say. */
+typedef struct { Type *type; uint32_t version; uint32_t kind; Value descr; } AttrCache;
+enum {
+    AC_INSTANCE = 1,   /* nothing on the type: the instance dict or AttributeError */
+    AC_CLASS_ATTR,     /* a plain class attribute or a non-data descriptor (a function) */
+    AC_DATA_DESCR,     /* a data descriptor (property, slot): it decides */
+};
+_Static_assert(sizeof(AttrCache) <= sizeof(GlobalCache), "one array holds both caches");
+
+static inline bool generic_getattr_type(Type *t) {
+    return !t->getattr || t->getattr == obj_generic_getattr;
+}
+
+static AttrCache *attr_cache_at(CodeObj *co, const uint32_t *ip) {
+    if (!co->caches) co->caches = calloc(co->ncode, sizeof(GlobalCache));
+    return co->caches ? (AttrCache *)&((GlobalCache *)co->caches)[ip - co->code - 1] : NULL;
+}
+
+/* Remember what t.name resolves to on the type, for the next execution. */
+static void attr_cache_fill(CodeObj *co, const uint32_t *ip, Type *t, Value name) {
+    if (!generic_getattr_type(t)) return;
+    AttrCache *c = attr_cache_at(co, ip);
+    if (!c) return;
+    Value descr = type_lookup(t, name);     /* also gives t a version */
+    if (!t->version) return;
+    c->type = t;
+    c->version = t->version;
+    c->descr = descr;
+    if (!descr) c->kind = AC_INSTANCE;
+    else if (TYPE_OF(descr)->descr_set) c->kind = AC_DATA_DESCR;
+    else c->kind = AC_CLASS_ATTR;
+}
+
+static inline AttrCache *attr_cache_hit(CodeObj *co, const uint32_t *ip, Type *t) {
+    if (!co->caches) return NULL;
+    AttrCache *c = (AttrCache *)&((GlobalCache *)co->caches)[ip - co->code - 1];
+    return c->type == t && c->version == t->version ? c : NULL;
+}
+
+static inline Value instance_dict(Value obj, Type *t) {
+    return t->dict_offset ? *(Value *)((char *)AS_OBJ(obj) + t->dict_offset) : VNULL;
+}
+
 static inline bool can_resume_inline(Value recv) {
     if (!IS_OBJ(recv)) return false;
     Type *t = AS_OBJ(recv)->type;
@@ -914,16 +962,55 @@ dispatch:
     }
     TARGET(LOAD_ATTR) {
         Value obj = TOP();
+        Type *t = TYPE_OF(obj);
         SAVE();
+        AttrCache *c = attr_cache_hit(co, ip, t);
+        if (c) {
+            Value d = instance_dict(obj, t), v = VNULL;
+            if (c->kind != AC_DATA_DESCR && d) v = incref(dict_get(d, names[arg]));
+            if (!v && c->kind != AC_INSTANCE) {
+                Value descr = c->descr;
+                Value (*get)(Value, Value, Value) = TYPE_OF(descr)->descr_get;
+                if (!get) v = incref(descr);
+                else {
+                    incref(descr);      /* the getter may run code that changes the class */
+                    v = get(descr, obj, OBJ_VAL(t));
+                    decref(descr);
+                    if (!v) goto error;
+                }
+            }
+            if (v) {
+                TOP() = v;
+                decref(obj);
+                DISPATCH();
+            }
+            if (err_occurred()) goto error;
+        }
         Value v = obj_getattr(obj, names[arg]);
         if (!v) goto error;
+        if (!c) attr_cache_fill(co, ip, t, names[arg]);
         TOP() = v;
         decref(obj);
         DISPATCH();
     }
     TARGET(STORE_ATTR) {
         Value obj = TOP(), v = SECOND();
+        Type *t = TYPE_OF(obj);
         SAVE();
+        if (t->setattr == obj_generic_setattr) {
+            /* a name with no data descriptor on the type goes into the instance dict */
+            AttrCache *c = attr_cache_hit(co, ip, t);
+            Value d = instance_dict(obj, t);
+            if (c && c->kind != AC_DATA_DESCR && d) {
+                if (dict_set(d, names[arg], v) < 0) goto error;
+                sp -= 2;
+                decref(obj);
+                decref(v);
+                CHECK_PENDING();
+                DISPATCH();
+            }
+            if (!c && generic_getattr_type(t)) attr_cache_fill(co, ip, t, names[arg]);
+        }
         int r = obj_setattr(obj, names[arg], v);
         if (r < 0) goto error;
         sp -= 2;
@@ -946,12 +1033,18 @@ dispatch:
         Value name = names[arg];
         Type *t = TYPE_OF(obj);
         SAVE();
-        if (t->getattr == obj_generic_getattr) {
-            Value m = type_lookup(t, name);
+        if (generic_getattr_type(t)) {
+            AttrCache *c = attr_cache_hit(co, ip, t);
+            if (!c) {
+                attr_cache_fill(co, ip, t, name);
+                c = attr_cache_hit(co, ip, t);
+            }
+            Value m = c ? c->descr : type_lookup(t, name);
             if (m && (IS_TYPE(m, &FunctionType) || IS_TYPE(m, &MethodDescrType))) {
-                Value *dslot = t->dict_offset ? (Value *)((char *)AS_OBJ(obj) + t->dict_offset) : NULL;
-                Value shadow = dslot && *dslot ? dict_get(*dslot, name) : VNULL;
+                Value d = instance_dict(obj, t);
+                Value shadow = d ? dict_get(d, name) : VNULL;
                 if (!shadow) {
+                    if (err_occurred()) goto error;
                     TOP() = incref(m);
                     PUSH(obj);          /* the stack's reference moves to the self slot */
                     DISPATCH();
