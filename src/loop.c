@@ -740,8 +740,13 @@ Value loop_run_until_complete(Value loop, Value future) {
     if (!r) { decref(fut); return VNULL; }
     decref(r);
     int status = run_forever(loop);
-    if (status < 0) {
-        if (new_task && future_check(fut) && AS_FUTURE(fut)->state == FUT_FINISHED) AS_FUTURE(fut)->log_traceback = 0;
+    if (status < 0 && future_check(fut) && AS_FUTURE(fut)->state == FUT_FINISHED) {
+        /* The coroutine raised a BaseException (SystemExit, KeyboardInterrupt)
+         * that is leaving through us: consume it, as CPython does for a task
+         * it made. For a task the caller made (asyncio.run's main task) CPython
+         * logs nothing either: the propagating traceback keeps that task alive
+         * until the interpreter's teardown, where the log no longer appears. */
+        if (new_task || (vm.exc && AS_FUTURE(fut)->exception == vm.exc)) AS_FUTURE(fut)->log_traceback = 0;
     }
     Value saved = err_fetch();
     r = obj_call_method(fut, NM.remove_done_callback, &until_complete_cb, 1);
