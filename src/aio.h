@@ -77,7 +77,9 @@ typedef struct {
     Value result;
     Value exception;
     Value exception_tb;
-    Value callbacks;             /* list of (fn, context) tuples, or VNULL */
+    Value cb0, ctx0;             /* the first done-callback and its context, or VNULL: most
+                                    futures have one, and need no list (as CPython's C Future) */
+    Value callbacks;             /* the others: a list of (fn, context) tuples, or VNULL */
     Value cancel_message;
     Value cancelled_exc;
     uint8_t state;               /* FutState */

@@ -57,22 +57,46 @@ Value future_new(Value loop) {
 }
 
 /* ---- finishing --------------------------------------------------------------------------------- */
+static int schedule_one(FutureObj *f, Value fn, Value ctx) {
+    Value self = OBJ_VAL(f);
+    Value h = loop_call_soon(f->loop, fn, &self, 1, ctx);
+    if (!h) return -1;
+    if (UNLIKELY(vm.trace_mask)) trace_loop(TE_CALLBACK_SCHEDULED, self, fn, "done-callback");
+    decref(h);
+    return 0;
+}
+
 int future_schedule_callbacks(FutureObj *f) {
-    Value cbs = f->callbacks;
-    if (!cbs || !LIST_LEN(cbs)) return 0;
-    f->callbacks = VNULL;
     int r = 0;
+    if (f->cb0) {
+        Value fn = f->cb0, ctx = f->ctx0;
+        f->cb0 = f->ctx0 = VNULL;
+        r = schedule_one(f, fn, ctx);
+        decref(fn);
+        decref(ctx);
+    }
+    Value cbs = f->callbacks;
+    if (!cbs) return r;
+    f->callbacks = VNULL;
     for (size_t i = 0; i < LIST_LEN(cbs) && r == 0; i++) {
         Value pair = LIST_ITEMS(cbs)[i];
-        Value fn = TUPLE_ITEMS(pair)[0], ctx = TUPLE_ITEMS(pair)[1];
-        Value self = OBJ_VAL(f);
-        Value h = loop_call_soon(f->loop, fn, &self, 1, ctx);
-        if (!h) { r = -1; break; }
-        if (UNLIKELY(vm.trace_mask)) trace_loop(TE_CALLBACK_SCHEDULED, self, fn, "done-callback");
-        decref(h);
+        r = schedule_one(f, TUPLE_ITEMS(pair)[0], TUPLE_ITEMS(pair)[1]);
     }
     decref(cbs);
     return r;
+}
+
+/* The callbacks in order: the first one, then the list. */
+static size_t callback_count(FutureObj *f) {
+    return (f->cb0 ? 1 : 0) + (f->callbacks ? LIST_LEN(f->callbacks) : 0);
+}
+
+static Value callback_fn(FutureObj *f, size_t i) {     /* borrowed */
+    if (f->cb0) {
+        if (i == 0) return f->cb0;
+        i--;
+    }
+    return TUPLE_ITEMS(LIST_ITEMS(f->callbacks)[i])[0];
 }
 
 static const char *state_name(FutState s) {
@@ -172,6 +196,11 @@ int future_add_done_callback(Value fut, Value fn, Value context) {
         decref(h);
         return 0;
     }
+    if (!f->cb0 && !f->callbacks) {
+        f->cb0 = incref(fn);
+        f->ctx0 = incref(context);
+        return 0;
+    }
     if (!f->callbacks && !(f->callbacks = list_new(0))) return -1;
     Value pair = tuple_pack(2, fn, context);
     if (!pair) return -1;
@@ -212,18 +241,18 @@ Value future_repr_info(Value fut) {
             if (aio_add_short_repr(&b, f->result) < 0) { sb_free(&b); return VNULL; }
         }
     }
-    size_t n = f->callbacks ? LIST_LEN(f->callbacks) : 0;
+    size_t n = callback_count(f);
     if (n) {
         sb_adds(&b, " cb=[");
         if (n <= 2) {
             for (size_t i = 0; i < n; i++) {
                 if (i) sb_adds(&b, ", ");
-                add_callback_repr(&b, TUPLE_ITEMS(LIST_ITEMS(f->callbacks)[i])[0]);
+                add_callback_repr(&b, callback_fn(f, i));
             }
         } else {
-            add_callback_repr(&b, TUPLE_ITEMS(LIST_ITEMS(f->callbacks)[0])[0]);
+            add_callback_repr(&b, callback_fn(f, 0));
             sb_addf(&b, ", <%zu more>, ", n - 2);
-            add_callback_repr(&b, TUPLE_ITEMS(LIST_ITEMS(f->callbacks)[n - 1])[0]);
+            add_callback_repr(&b, callback_fn(f, n - 1));
         }
         sb_addc(&b, ']');
     }
@@ -242,13 +271,13 @@ static Value future_repr(Value self) {
 void future_dealloc_fields(FutureObj *f) {
     clearref(&f->dict); clearref(&f->loop); clearref(&f->result); clearref(&f->exception);
     clearref(&f->exception_tb); clearref(&f->callbacks); clearref(&f->cancel_message);
-    clearref(&f->cancelled_exc);
+    clearref(&f->cancelled_exc); clearref(&f->cb0); clearref(&f->ctx0);
 }
 
 void future_traverse_fields(FutureObj *f, VisitFn visit, void *arg) {
     visit(f->dict, arg); visit(f->loop, arg); visit(f->result, arg); visit(f->exception, arg);
     visit(f->exception_tb, arg); visit(f->callbacks, arg); visit(f->cancel_message, arg);
-    visit(f->cancelled_exc, arg);
+    visit(f->cancelled_exc, arg); visit(f->cb0, arg); visit(f->ctx0, arg);
 }
 
 static void future_dealloc(Obj *o) { future_dealloc_fields((FutureObj *)o); }
@@ -350,7 +379,17 @@ static Value fm_add_done_callback(Value self, Value *args, size_t nargs, Value k
 static Value fm_remove_done_callback(Value self, Value *args, size_t nargs, Value kw) {
     if (args_no_kw("remove_done_callback", kw) || args_count("remove_done_callback", nargs, 1, 1)) return VNULL;
     FutureObj *f = AS_FUTURE(self);
-    if (!f->callbacks) return MK_INT(0);
+    size_t removed0 = 0;
+    if (f->cb0) {
+        int eq = obj_eq(f->cb0, args[0]);
+        if (eq < 0) return VNULL;
+        if (eq) {
+            clearref(&f->cb0);
+            clearref(&f->ctx0);
+            removed0 = 1;
+        }
+    }
+    if (!f->callbacks) return MK_INT((intptr_t)removed0);
     Value kept = list_new(0);
     if (!kept) return VNULL;
     size_t removed = 0;
@@ -361,9 +400,11 @@ static Value fm_remove_done_callback(Value self, Value *args, size_t nargs, Valu
         if (eq) removed++;
         else list_append(kept, pair);
     }
-    if (removed) setref(&f->callbacks, kept);
-    else decref(kept);
-    return MK_INT((intptr_t)removed);
+    if (removed) {
+        if (LIST_LEN(kept)) setref(&f->callbacks, kept);
+        else { decref(kept); clearref(&f->callbacks); }
+    } else decref(kept);
+    return MK_INT((intptr_t)(removed + removed0));
 }
 
 /* Future._make_cancelled_error(): the CancelledError to raise (the saved one
@@ -409,8 +450,18 @@ static Value fg_state(Value self) { return str_from_cstr(state_name(AS_FUTURE(se
 static Value fg_result(Value self) { Value r = AS_FUTURE(self)->result; return incref(r ? r : None); }
 static Value fg_exception(Value self) { Value r = AS_FUTURE(self)->exception; return incref(r ? r : None); }
 static Value fg_callbacks(Value self) {
-    Value c = AS_FUTURE(self)->callbacks;
-    return c ? list_from_iterable(c) : none_new();
+    FutureObj *f = AS_FUTURE(self);
+    if (!f->cb0 && !f->callbacks) return none_new();
+    Value l = list_new(0);
+    if (!l) return VNULL;
+    if (f->cb0) {
+        Value pair = tuple_pack(2, f->cb0, f->ctx0);
+        if (!pair || list_append(l, pair) < 0) { decref(pair); decref(l); return VNULL; }
+        decref(pair);
+    }
+    for (size_t i = 0; f->callbacks && i < LIST_LEN(f->callbacks); i++)
+        if (list_append(l, LIST_ITEMS(f->callbacks)[i]) < 0) { decref(l); return VNULL; }
+    return l;
 }
 static Value fg_log_tb(Value self) { return bool_new(AS_FUTURE(self)->log_traceback); }
 static int fs_log_tb(Value self, Value v) {

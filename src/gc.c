@@ -510,6 +510,19 @@ void gc_stats(size_t *collections, size_t *collected, size_t *count) {
     if (count) *count = ntracked;
 }
 
+/* Every tracked object, for gc.get_objects(): a new list. Frames on the VM's
+ * chain are not tracked (see frame.c), as in CPython 3.11. */
+Value gc_get_objects(void) {
+    Value list = list_new(0);
+    if (!list) return VNULL;
+    for (GCHead *h = tracked.next; h != &tracked; h = h->next) {
+        Obj *o = OBJ_OF(h);
+        if (o == AS_OBJ(list)) continue;
+        if (list_append(list, OBJ_VAL(o)) < 0) { decref(list); return VNULL; }
+    }
+    return list;
+}
+
 void gc_init(void) {
     const char *s = getenv("APY_GC_STRESS");
 #ifdef APY_GC_STRESS_DEFAULT

@@ -58,6 +58,7 @@ size_t gc_heap_bytes(void);
 size_t gc_heap_limit(void);                  /* 0 = none */
 void   gc_account_external(ptrdiff_t delta); /* bytes allocated (+) or freed (-) elsewhere */
 void   gc_stats(size_t *collections, size_t *collected, size_t *tracked);
+Value  gc_get_objects(void);                  /* a new list of every tracked object */
 void   gc_enable(bool on);
 bool   gc_enabled(void);
 

@@ -118,6 +118,12 @@ static Value g_is_finalized(Value self, Value *args, size_t nargs, Value kwnames
     return bool_new(has_gc_head(args[0]) && gc_is_finalized(AS_OBJ(args[0])));
 }
 
+static Value g_get_objects(Value self, Value *args, size_t nargs, Value kwnames) {
+    (void)self; (void)args;
+    if (args_no_kw("get_objects", kwnames) || args_count("get_objects", nargs, 0, 0)) return VNULL;
+    return gc_get_objects();
+}
+
 typedef struct { Value list; int failed; } Referents;
 
 static void add_referent(Value v, void *arg) {
@@ -147,6 +153,7 @@ static const MethodDef gc_functions[] = {
     {"get_threshold", g_get_threshold, 0}, {"set_threshold", g_set_threshold, 0},
     {"is_tracked", g_is_tracked, 0}, {"is_finalized", g_is_finalized, 0},
     {"get_referents", g_get_referents, 0},
+    {"get_objects", g_get_objects, 0},
     {NULL, NULL, 0}
 };
 
