@@ -1674,6 +1674,22 @@ dispatch:
                 }
                 DISPATCH();
             }
+            if (!kwnames && nargs == fco->argcount && !fco->kwonlyargcount && !fco->ncells && !fco->nfrees &&
+                !(fco->flags & (CO_VARARGS | CO_VARKEYWORDS))) {
+                /* a generator or coroutine function: the arguments move into the
+                 * frame that the new object keeps (no call through obj_call) */
+                Frame *nf = frame_new_call(fco, callable);
+                if (!nf) goto call_error_cleanup;
+                for (size_t i = 0; i < nargs; i++) nf->slots[i] = args[i];
+                sp = args;                      /* the frame owns the arguments now */
+                Value g = gen_new(nf, callable);
+                while (sp > result_slot) decref(POP());
+                f->sp = sp;
+                if (!g) goto error;
+                PUSH(g);
+                CHECK_PENDING();
+                DISPATCH();
+            }
         }
         /* g.send(x) and next(g) on a plain generator: push its frame here, as
          * FOR_ITER does; the result slot and the generator stay on our stack
