@@ -1695,17 +1695,28 @@ dispatch:
          * FOR_ITER does; the result slot and the generator stay on our stack
          * until it yields or returns. */
         if (!kwnames && (ct == &MethodDescrType || ct == &CFunctionType)) {
-            CFunc fn = ((CFuncObj *)AS_OBJ(callable))->fn;
+            CFuncObj *cf = (CFuncObj *)AS_OBJ(callable);
+            CFunc fn = cf->fn;
             bool is_send = fn == gen_send_m && ct == &MethodDescrType && nargs == 2 && args == result_slot + 1;
             bool is_next = fn == builtin_next && ct == &CFunctionType && nargs == 1 && args == result_slot + 1;
-            Value gv = is_send || is_next ? args[0] : VNULL;
-            if (gv && IS_TYPE(gv, &GeneratorType) && can_resume_inline(gv)) {
+            /* send = g.send; send(x): a bound method, the generator is its self */
+            bool is_bound_send = fn == gen_send_m && ct == &CFunctionType && nargs == 1 && args == result_slot + 1 &&
+                                 cf->self && (IS_TYPE(cf->self, &GeneratorType) || IS_TYPE(cf->self, &CoroutineType));
+            Value gv = is_send || is_next ? args[0] : is_bound_send ? cf->self : VNULL;
+            /* next() takes generators only; send() coroutines too (coro.send(x) by hand) */
+            if (gv && (IS_TYPE(gv, &GeneratorType) || (!is_next && IS_TYPE(gv, &CoroutineType))) &&
+                can_resume_inline(gv)) {
                 GenObj *g = AS_GEN(gv);
                 Frame *gf = g->frame;
                 bool started = gf->state != FRAME_CREATED;
-                if ((!is_send || started || IS_NONE(args[1])) && vm.depth <= vm.recursion_limit) {
+                Value sent_arg = is_send ? args[1] : is_bound_send ? args[0] : None;
+                if ((started || IS_NONE(sent_arg)) && vm.depth <= vm.recursion_limit) {
                     /* [callable, generator] stay on our stack; the sent value moves into the frame */
-                    Value sent = is_send ? POP() : incref(None);
+                    Value sent;
+                    if (is_bound_send) {         /* [send, x] becomes [send, generator] */
+                        sent = POP();
+                        PUSH(incref(gv));
+                    } else sent = is_send ? POP() : incref(None);
                     if (started) *gf->sp++ = sent;
                     else decref(sent);
                     SAVE();
@@ -1728,6 +1739,12 @@ dispatch:
         CHECK_PENDING();
         DISPATCH();
     call_error_cleanup:
+        /* The call failed: it lets go of the callable and the arguments itself,
+         * as CPython's CALL does, so that what they finalize (a coroutine never
+         * awaited) is reported at the call's line, not at the handler's. */
+        for (Value *p = result_slot; p < cleanup_end; p++) decref(*p);
+        sp = result_slot;
+        f->sp = sp;
         goto error;
     }
     }
