@@ -392,22 +392,64 @@ static void gen_clear(Obj *o) {
 }
 
 /* ---- finalization ----------------------------------------------------------------------------- */
+/* Where each never-awaited coroutine died: the warning is printed later, at
+ * a safe point, but names the line that dropped the coroutine, as CPython's
+ * (which warns at once). A few slots are plenty; when they are full the
+ * warning names the line current when it is printed. */
+#define DEATH_SITES 32
+static struct { GenObj *g; Value filename; int line; } death_sites[DEATH_SITES];
+
+static void note_death_site(GenObj *g) {
+    Frame *f = vm.frame;
+    if (!f) return;
+    int free_slot = -1;
+    for (int i = 0; i < DEATH_SITES; i++) {
+        if (death_sites[i].g == g) return;              /* asked twice: the first death counts */
+        if (!death_sites[i].g && free_slot < 0) free_slot = i;
+    }
+    if (free_slot < 0) return;
+    death_sites[free_slot].g = g;
+    death_sites[free_slot].filename = incref(f->code->filename);
+    death_sites[free_slot].line = frame_lineno(f);
+}
+
+static bool take_death_site(GenObj *g, Value *filename, int *line) {
+    for (int i = 0; i < DEATH_SITES; i++) {
+        if (death_sites[i].g == g) {
+            death_sites[i].g = NULL;
+            *filename = death_sites[i].filename;        /* the caller's reference now */
+            *line = death_sites[i].line;
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool gen_needs_finalize(Obj *o) {
     GenObj *g = (GenObj *)o;
     if (!g->frame) return false;
     if (g->frame->state == FRAME_SUSPENDED) return true;
-    return g->kind == GEN_KIND_COROUTINE && g->frame->state == FRAME_CREATED;
+    if (g->kind == GEN_KIND_COROUTINE && g->frame->state == FRAME_CREATED) {
+        note_death_site(g);
+        return true;
+    }
+    return false;
 }
 
 static void warn_never_awaited(GenObj *g) {
     fflush(stdout);
-    Frame *f = vm.frame;
-    if (f) {
-        int line = frame_lineno(f);
+    Value filename = VNULL;
+    int line = 0;
+    if (!take_death_site(g, &filename, &line) && vm.frame) {
+        filename = incref(vm.frame->code->filename);
+        line = frame_lineno(vm.frame);
+    }
+    if (filename) {
         fprintf(stderr, "%s:%d: RuntimeWarning: coroutine '%s' was never awaited\n",
-                STR_DATA(f->code->filename), line, STR_DATA(g->qualname));
+                STR_DATA(filename), line, STR_DATA(g->qualname));
         char buf[512];
-        if (linecache_get(STR_DATA(f->code->filename), line, buf, sizeof buf, NULL)) fprintf(stderr, "  %s\n", buf);
+        if (linecache_get(STR_DATA(filename), line, buf, sizeof buf, NULL)) fprintf(stderr, "  %s\n", buf);
+        decref(filename);
     } else {
         fprintf(stderr, "sys:1: RuntimeWarning: coroutine '%s' was never awaited\n", STR_DATA(g->qualname));
     }
