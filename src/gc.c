@@ -449,7 +449,7 @@ static size_t collect(void) {
     free(st.items);
     stat_collected += ngarbage;
     allocs_since_collect = 0;
-    threshold = ntracked / 2 > 2000 ? ntracked / 2 : 2000;
+    threshold = ntracked > 2000 ? ntracked : 2000;    /* the heap may double between full collections: O(n) overall while it grows */
     collecting = false;
     return ngarbage;
 }
