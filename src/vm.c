@@ -649,9 +649,15 @@ typedef struct { uint64_t gver, bver; Value value; } GlobalCache;
 typedef struct { Type *type; uint32_t version; uint32_t kind; Value descr; } AttrCache;
 enum {
     AC_INSTANCE = 1,   /* nothing on the type: the instance dict or AttributeError */
-    AC_CLASS_ATTR,     /* a plain class attribute or a non-data descriptor (a function) */
-    AC_DATA_DESCR,     /* a data descriptor (property, slot): it decides */
+    AC_CLASS_ATTR,     /* something on the type: a plain value, a function, a property … */
 };
+
+/* Whether the cached class attribute is a data descriptor (it then decides
+ * before the instance dict). Asked each time, not cached: the descriptor's
+ * own class may gain or lose __set__ without the owner's version changing. */
+static inline bool cached_data_descr(const AttrCache *c) {
+    return c->kind == AC_CLASS_ATTR && TYPE_OF(c->descr)->descr_set;
+}
 _Static_assert(sizeof(AttrCache) <= sizeof(GlobalCache), "one array holds both caches");
 
 static inline bool generic_getattr_type(Type *t) {
@@ -673,9 +679,7 @@ static void attr_cache_fill(CodeObj *co, const uint32_t *ip, Type *t, Value name
     c->type = t;
     c->version = t->version;
     c->descr = descr;
-    if (!descr) c->kind = AC_INSTANCE;
-    else if (TYPE_OF(descr)->descr_set) c->kind = AC_DATA_DESCR;
-    else c->kind = AC_CLASS_ATTR;
+    c->kind = descr ? AC_CLASS_ATTR : AC_INSTANCE;
 }
 
 static inline AttrCache *attr_cache_hit(CodeObj *co, const uint32_t *ip, Type *t) {
@@ -967,7 +971,7 @@ dispatch:
         AttrCache *c = attr_cache_hit(co, ip, t);
         if (c) {
             Value d = instance_dict(obj, t), v = VNULL;
-            if (c->kind != AC_DATA_DESCR && d) v = incref(dict_get(d, names[arg]));
+            if (!cached_data_descr(c) && d) v = incref(dict_get(d, names[arg]));
             if (!v && c->kind != AC_INSTANCE) {
                 Value descr = c->descr;
                 Value (*get)(Value, Value, Value) = TYPE_OF(descr)->descr_get;
@@ -1001,7 +1005,7 @@ dispatch:
             /* a name with no data descriptor on the type goes into the instance dict */
             AttrCache *c = attr_cache_hit(co, ip, t);
             Value d = instance_dict(obj, t);
-            if (c && c->kind != AC_DATA_DESCR && d) {
+            if (c && !cached_data_descr(c) && d) {
                 if (dict_set(d, names[arg], v) < 0) goto error;
                 sp -= 2;
                 decref(obj);
