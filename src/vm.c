@@ -669,17 +669,19 @@ static AttrCache *attr_cache_at(CodeObj *co, const uint32_t *ip) {
     return co->caches ? (AttrCache *)&((GlobalCache *)co->caches)[ip - co->code - 1] : NULL;
 }
 
-/* Remember what t.name resolves to on the type, for the next execution. */
-static void attr_cache_fill(CodeObj *co, const uint32_t *ip, Type *t, Value name) {
-    if (!generic_getattr_type(t)) return;
+/* Remember what t.name resolves to on the type, for the next execution;
+ * the filled entry, or NULL when t cannot be cached. */
+static AttrCache *attr_cache_fill(CodeObj *co, const uint32_t *ip, Type *t, Value name) {
+    if (!generic_getattr_type(t)) return NULL;
     AttrCache *c = attr_cache_at(co, ip);
-    if (!c) return;
+    if (!c) return NULL;
     Value descr = type_lookup(t, name);     /* also gives t a version */
-    if (!t->version) return;
+    if (!t->version) return NULL;
     c->type = t;
     c->version = t->version;
     c->descr = descr;
     c->kind = descr ? AC_CLASS_ATTR : AC_INSTANCE;
+    return c;
 }
 
 static inline AttrCache *attr_cache_hit(CodeObj *co, const uint32_t *ip, Type *t) {
@@ -737,6 +739,19 @@ static inline bool can_resume_inline(Value recv) {
         vm.depth++; \
         f = (nf); \
         LOAD_REGS(); \
+    } while (0)
+
+/* Run a new or suspended generator's frame on top of ours, with no C
+ * recursion (FOR_ITER, SEND, g.send(x) and next(g)). A started frame already
+ * has the sent value on its stack; the trace reports it. */
+#define RESUME_INLINE(g, gf, started) do { \
+        incref(OBJ_VAL(gf)); \
+        (g)->running = 1; \
+        (g)->exc_state.previous = vm.exc_info; \
+        vm.exc_info = &(g)->exc_state; \
+        ENTER_FRAME(gf); \
+        if (UNLIKELY(vm.trace_mask)) trace_frame((started) ? TE_RESUME : TE_CALL, f, (started) ? f->sp[-1] : VNULL); \
+        DISPATCH(); \
     } while (0)
 
 Value vm_execute(Frame *entry, int *yielded) {
@@ -1039,10 +1054,7 @@ dispatch:
         SAVE();
         if (generic_getattr_type(t)) {
             AttrCache *c = attr_cache_hit(co, ip, t);
-            if (!c) {
-                attr_cache_fill(co, ip, t, name);
-                c = attr_cache_hit(co, ip, t);
-            }
+            if (!c) c = attr_cache_fill(co, ip, t, name);
             Value m = c ? c->descr : type_lookup(t, name);
             if (m && (IS_TYPE(m, &FunctionType) || IS_TYPE(m, &MethodDescrType))) {
                 Value d = instance_dict(obj, t);
@@ -1549,13 +1561,7 @@ dispatch:
             if (!vm_check_recursion()) goto error;
             bool started = gf->state != FRAME_CREATED;
             if (started) *gf->sp++ = none_new();
-            incref(OBJ_VAL(gf));
-            g->running = 1;
-            g->exc_state.previous = vm.exc_info;
-            vm.exc_info = &g->exc_state;
-            ENTER_FRAME(gf);
-            if (UNLIKELY(vm.trace_mask)) trace_frame(started ? TE_RESUME : TE_CALL, f, started ? None : VNULL);
-            DISPATCH();
+            RESUME_INLINE(g, gf, started);
         }
         SAVE();
         Value (*next)(Value) = TYPE_OF(it)->iternext;
@@ -1724,14 +1730,8 @@ dispatch:
                     if (started) *gf->sp++ = sent;
                     else decref(sent);
                     SAVE();
-                    incref(OBJ_VAL(gf));
-                    g->running = 1;
                     g->awaited = 1;
-                    g->exc_state.previous = vm.exc_info;
-                    vm.exc_info = &g->exc_state;
-                    ENTER_FRAME(gf);
-                    if (UNLIKELY(vm.trace_mask)) trace_frame(started ? TE_RESUME : TE_CALL, f, started ? f->sp[-1] : VNULL);
-                    DISPATCH();
+                    RESUME_INLINE(g, gf, started);
                 }
             }
         }
@@ -1934,13 +1934,7 @@ dispatch:
             else decref(v);
             f->sp = sp;
             g->awaited = 1;
-            incref(OBJ_VAL(gf));
-            g->running = 1;
-            g->exc_state.previous = vm.exc_info;
-            vm.exc_info = &g->exc_state;
-            ENTER_FRAME(gf);
-            if (UNLIKELY(vm.trace_mask)) trace_frame(started ? TE_RESUME : TE_CALL, f, started ? f->sp[-1] : VNULL);
-            DISPATCH();
+            RESUME_INLINE(g, gf, started);
         }
         Value out;
         SendResult sr = iter_send(recv, v, &out);
