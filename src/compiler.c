@@ -477,6 +477,8 @@ static Value assemble(Compiler *c) {
     co->ncells = (uint16_t)LIST_LEN(u->cellvars);
     co->nfrees = (uint16_t)LIST_LEN(u->freevars);
     co->stacksize = (uint16_t)(u->maxdepth + 2);
+    co->plain_argc = co->kwonlyargcount || co->ncells || co->nfrees || (co->flags & (CO_VARARGS | CO_VARKEYWORDS))
+                     ? -1 : co->argcount;
     co->firstline = u->firstline;
     co->consts = list_to_tuple_owned(u->consts);
     co->names = list_to_tuple_owned(u->names);

@@ -23,6 +23,12 @@ static bool frame_recycle(Obj *o) {
     Frame *f = (Frame *)o;
     size_t n = f->nslots;
     if (n > FREE_FRAME_SLOTS || free_frames_count[n] >= FREE_FRAMES_KEPT) return false;
+    /* On the free list every frame looks as frame_release leaves one, so
+     * that frame_new_call need not set these again. */
+    f->h.rc = 1;
+    f->gen = NULL;
+    f->is_entry = f->escaped = f->owns_ns = 0;
+    f->locals = VNULL;
     f->back = free_frames[n];           /* the free list threads through `back` */
     free_frames[n] = f;
     free_frames_count[n]++;
@@ -71,20 +77,20 @@ Frame *frame_new_call(CodeObj *code, Value func) {
     size_t nlocals = code->nlocals;
     size_t nslots = nlocals + code->stacksize;     /* no cells, no free variables here */
     Frame *f = nslots <= FREE_FRAME_SLOTS ? free_frames[nslots] : NULL;
-    if (!f) return frame_new(code, func, AS_FUNC(func)->globals, AS_FUNC(func)->builtins, VNULL);
+    if (!f) {
+        f = frame_new(code, func, AS_FUNC(func)->globals, AS_FUNC(func)->builtins, VNULL);
+        decref(func);                   /* frame_new took its own reference */
+        return f;
+    }
+    /* rc, gen, locals and the flags are as frame_release/frame_recycle left them */
     free_frames[nslots] = f->back;
     free_frames_count[nslots]--;
-    f->h.rc = 1;
     f->back = NULL;
-    f->gen = NULL;
-    f->is_entry = f->escaped = f->owns_ns = 0;
     f->code = code;
-    f->func = incref(func);
+    f->func = func;
     f->globals = AS_FUNC(func)->globals;
     f->builtins = AS_FUNC(func)->builtins;
-    f->locals = VNULL;
     f->ip = code->code;
-    f->nslots = (uint16_t)nslots;
     /* The caller moves the arguments into slots [0, argcount). The other
      * locals must read as unbound: a recycled frame last served another code
      * object whose value stack may have overlapped them, leaving stale values. */

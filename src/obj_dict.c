@@ -38,6 +38,9 @@ extern Type DictRevKeyIterType, DictRevValueIterType, DictRevItemIterType;
 static uint64_t dict_version_counter;
 
 static inline void bump(DictObj *d) { d->version = ++dict_version_counter; }
+/* The set of keys changed: a new version, from the same counter, so that no
+ * two dicts (or two states of one) ever share a nonzero keys_version. */
+static inline void bump_keys(DictObj *d) { d->keys_version = d->version = ++dict_version_counter; }
 
 static bool is_dict(Value v) { return obj_isinstance_type(v, &DictType); }
 
@@ -165,7 +168,7 @@ static int insert(DictObj *d, Value key, int64_t hash, Value value) {
     d->nentries++;
     d->fill++;
     d->used++;
-    bump(d);
+    bump_keys(d);
     return 0;
 }
 
@@ -178,7 +181,7 @@ static void remove_entry(DictObj *d, intptr_t ix, int64_t hash, Value *key, Valu
     e->key = VNULL;
     e->value = VNULL;
     d->used--;
-    bump(d);
+    bump_keys(d);
 }
 
 /* ===== the public API ================================================================== */
@@ -186,7 +189,7 @@ static void remove_entry(DictObj *d, intptr_t ix, int64_t hash, Value *key, Valu
 static Value dict_alloc(Type *t) {
     DictObj *d = (DictObj *)gc_alloc(t, t->size > sizeof(DictObj) ? t->size : sizeof(DictObj));
     if (!d) return VNULL;
-    bump(d);
+    bump_keys(d);
     return OBJ_VAL(d);
 }
 
@@ -207,6 +210,13 @@ Value dict_get(Value dv, Value key) {
     if (hash == -1) return VNULL;
     intptr_t ix = lookup(d, key, hash);
     return ix >= 0 ? d->entries[ix].value : VNULL;
+}
+
+intptr_t dict_find_entry(Value dv, Value key) {
+    int64_t hash = key_hash(key);
+    if (hash == -1) return -1;
+    intptr_t ix = lookup(AS_DICT(dv), key, hash);
+    return ix >= 0 ? ix : -1;
 }
 
 Value dict_get_str(Value d, const char *key) {
@@ -283,7 +293,7 @@ void dict_clear(Value dv) {
     d->index = NULL;
     d->entries = NULL;
     d->used = d->nentries = d->cap = d->mask = d->fill = 0;
-    bump(d);
+    bump_keys(d);
     for (size_t i = 0; i < n; i++) {
         decref(entries[i].key);
         decref(entries[i].value);
@@ -460,6 +470,7 @@ Value dict_copy(Value dv) {
         c->fill++;
         c->used++;
     }
+    bump_keys(c);
     return cv;
 }
 

@@ -262,12 +262,16 @@ typedef struct {
     int32_t *index;       /* -1 empty, -2 deleted, else entry number */
     DictEntry *entries;
     uint64_t version;     /* bumped on every change: caches and "changed size during iteration" */
+    uint64_t keys_version;/* new whenever a key is added or removed (not when a value changes):
+                           * equal keys_versions mean the same set of keys, so LOAD_METHOD can
+                           * remember that an instance dict does not shadow a method */
 } DictObj;
 #define AS_DICT(v) ((DictObj *)AS_OBJ(v))
 #define IS_DICT(v) IS_TYPE(v, &DictType)
 Value dict_new(void);
 Value dict_get(Value d, Value key);               /* borrowed; VNULL if absent or error (check err_occurred) */
 Value dict_get_str(Value d, const char *key);     /* borrowed */
+intptr_t dict_find_entry(Value d, Value key);     /* the entry number holding key; -1 if absent or error */
 int   dict_set(Value d, Value key, Value v);      /* increfs both */
 int   dict_set_str(Value d, const char *key, Value v);
 int   dict_del(Value d, Value key);               /* KeyError if absent */
@@ -337,6 +341,8 @@ typedef struct CodeObj {
     uint16_t ncells, nfrees;  /* cells follow the locals, free vars follow the cells */
     uint16_t stacksize;
     int32_t  firstline;
+    int32_t  plain_argc;      /* argcount if a call with that many positional arguments needs
+                               * no argument processing (no kw-only, *args, **kw, cells, frees), else -1 */
     Value consts;             /* tuple */
     Value names;              /* tuple of str: globals, attributes */
     Value varnames;           /* tuple of str: locals */

@@ -638,15 +638,29 @@ static int print_expr(Value v) {
 /* ======================================================================================
  * Generators seen from the loop
  * ====================================================================================== */
-typedef struct { uint64_t gver, bver; Value value; } GlobalCache;
+/* One inline-cache slot per instruction (allocated on first use): LOAD_GLOBAL
+ * reads it as a GlobalCache, the attribute instructions as an AttrCache. */
+typedef struct { uint64_t gver, bver; Value value; uint64_t unused; } GlobalCache;
 
-/* The inline cache of LOAD_ATTR, LOAD_METHOD and STORE_ATTR (the same slot
- * array as LOAD_GLOBAL's, one entry per instruction): what a generic lookup
- * of the name found on the object's type, valid while the type's version
- * stands (type_modified() resets it when the class or a base changes). The
- * descriptor is borrowed: the class dict holds it while the version stands.
- * The instance dict is still consulted each time, as Python's rules say. */
-typedef struct { Type *type; uint32_t version; uint32_t kind; Value descr; } AttrCache;
+/* The inline cache of LOAD_ATTR, LOAD_METHOD and STORE_ATTR: what a generic
+ * lookup of the name found on the object's type, valid while the type's
+ * version stands (type_modified() resets it when the class or a base
+ * changes). The descriptor is borrowed: the class dict holds it while the
+ * version stands. The instance dict is still consulted each time, as
+ * Python's rules say, but cheaply:
+ *   hint          LOAD_ATTR: the entry where the instance dict held the name
+ *                 last time; instances of a class set up alike share it;
+ *   keys_version  LOAD_METHOD: an instance dict with these very keys (a
+ *                 dict's keys_version is new whenever a key comes or goes)
+ *                 was seen not to shadow the method. */
+typedef struct {
+    Type *type;
+    uint32_t version;
+    uint16_t kind;
+    uint16_t hint;
+    Value descr;
+    uint64_t keys_version;
+} AttrCache;
 enum {
     AC_INSTANCE = 1,   /* nothing on the type: the instance dict or AttributeError */
     AC_CLASS_ATTR,     /* something on the type: a plain value, a function, a property … */
@@ -659,6 +673,18 @@ static inline bool cached_data_descr(const AttrCache *c) {
     return c->kind == AC_CLASS_ATTR && TYPE_OF(c->descr)->descr_set;
 }
 _Static_assert(sizeof(AttrCache) <= sizeof(GlobalCache), "one array holds both caches");
+
+/* d[name] for an interned name, trying the remembered entry first (the
+ * identity test is exact: a dict holds each key once). Borrowed; VNULL if
+ * absent or on error. */
+static inline Value instance_dict_get(AttrCache *c, Value d, Value name) {
+    DictObj *dd = AS_DICT(d);
+    if (c->hint < dd->nentries && dd->entries[c->hint].key == name) return dd->entries[c->hint].value;
+    intptr_t ix = dict_find_entry(d, name);
+    if (ix < 0) return VNULL;
+    if (ix <= UINT16_MAX) c->hint = (uint16_t)ix;     /* for the next instance */
+    return dd->entries[ix].value;
+}
 
 static inline bool generic_getattr_type(Type *t) {
     return !t->getattr || t->getattr == obj_generic_getattr;
@@ -681,6 +707,8 @@ static AttrCache *attr_cache_fill(CodeObj *co, const uint32_t *ip, Type *t, Valu
     c->version = t->version;
     c->descr = descr;
     c->kind = descr ? AC_CLASS_ATTR : AC_INSTANCE;
+    c->hint = 0;
+    c->keys_version = 0;
     return c;
 }
 
@@ -986,7 +1014,7 @@ dispatch:
         AttrCache *c = attr_cache_hit(co, ip, t);
         if (c) {
             Value d = instance_dict(obj, t), v = VNULL;
-            if (!cached_data_descr(c) && d) v = incref(dict_get(d, names[arg]));
+            if (!cached_data_descr(c) && d) v = incref(instance_dict_get(c, d, names[arg]));
             if (!v && c->kind != AC_INSTANCE) {
                 Value descr = c->descr;
                 Value (*get)(Value, Value, Value) = TYPE_OF(descr)->descr_get;
@@ -1058,9 +1086,13 @@ dispatch:
             Value m = c ? c->descr : type_lookup(t, name);
             if (m && (IS_TYPE(m, &FunctionType) || IS_TYPE(m, &MethodDescrType))) {
                 Value d = instance_dict(obj, t);
-                Value shadow = d ? dict_get(d, name) : VNULL;
-                if (!shadow) {
-                    if (err_occurred()) goto error;
+                bool shadowed = false;
+                if (d && !(c && AS_DICT(d)->keys_version == c->keys_version)) {
+                    shadowed = dict_get(d, name) != VNULL;
+                    if (!shadowed && err_occurred()) goto error;
+                    if (!shadowed && c) c->keys_version = AS_DICT(d)->keys_version;
+                }
+                if (!shadowed) {
                     TOP() = incref(m);
                     PUSH(obj);          /* the stack's reference moves to the self slot */
                     DISPATCH();
@@ -1658,16 +1690,18 @@ dispatch:
         if (ct == &FunctionType) {
             FuncObj *fn = AS_FUNC(callable);
             CodeObj *fco = fn->code;
+            bool plain = !kwnames && (int32_t)nargs == fco->plain_argc;
             if (!(fco->flags & GEN_FLAGS)) {
                 if (UNLIKELY(vm.depth >= vm.recursion_limit) && !vm_check_recursion()) goto call_error_cleanup;
                 Frame *nf;
-                if (!kwnames && nargs == fco->argcount && !fco->kwonlyargcount && !fco->ncells && !fco->nfrees &&
-                    !(fco->flags & (CO_VARARGS | CO_VARKEYWORDS))) {
-                    /* the common case: the arguments move from our stack into the new frame */
+                if (plain) {
+                    /* the common case: the callable's reference and the arguments
+                     * move from our stack into the new frame (the slot between
+                     * them, if any, is CALL_METHOD's empty self slot) */
+                    *result_slot = VNULL;
                     nf = frame_new_call(fco, callable);
                     if (!nf) goto call_error_cleanup;
                     for (size_t i = 0; i < nargs; i++) nf->slots[i] = args[i];
-                    for (Value *p = result_slot; p < args; p++) decref(*p);
                 } else {
                     nf = frame_for_call(fn, args, nargs, kwnames);
                     if (!nf) goto call_error_cleanup;
@@ -1684,10 +1718,11 @@ dispatch:
                 }
                 DISPATCH();
             }
-            if (!kwnames && nargs == fco->argcount && !fco->kwonlyargcount && !fco->ncells && !fco->nfrees &&
-                !(fco->flags & (CO_VARARGS | CO_VARKEYWORDS))) {
-                /* a generator or coroutine function: the arguments move into the
-                 * frame that the new object keeps (no call through obj_call) */
+            if (plain) {
+                /* a generator or coroutine function: the callable's reference and
+                 * the arguments move into the frame that the new object keeps
+                 * (no call through obj_call) */
+                *result_slot = VNULL;
                 Frame *nf = frame_new_call(fco, callable);
                 if (!nf) goto call_error_cleanup;
                 for (size_t i = 0; i < nargs; i++) nf->slots[i] = args[i];

@@ -44,7 +44,7 @@ typedef struct Frame {
 uint32_t frame_lasti(const Frame *f);   /* offset of the instruction being executed */
 void     frame_escape(Frame *f);
 void     frame_release(Frame *f);       /* drop the chain's reference to a finished frame (fast) */
-Frame   *frame_new_call(CodeObj *code, Value func); /* a function's frame, arguments still to copy in */        /* something outside the chain holds f: let the GC see it */
+Frame   *frame_new_call(CodeObj *code, Value func); /* a function's frame, arguments still to copy in; takes func's reference */        /* something outside the chain holds f: let the GC see it */
 int      frame_lineno(const Frame *f);
 
 /* ===== generators, coroutines, async generators ==================== gen.c ======= */
