@@ -745,7 +745,7 @@ static inline bool can_resume_inline(Value recv) {
 #define CHECK_PENDING() do { \
         if (UNLIKELY(vm.pending)) { SAVE(); vm_safepoint(); if (vm.exc) goto error; } \
     } while (0)
-#define LOAD_REGS() (co = f->code, ip = f->ip, sp = f->sp, locals = f->slots, consts = TUPLE_ITEMS(co->consts), names = TUPLE_ITEMS(co->names))
+#define LOAD_REGS() (co = f->code, ip = f->ip, sp = f->sp, consts = TUPLE_ITEMS(co->consts), names = TUPLE_ITEMS(co->names))
 
 #if defined(__GNUC__)
 #define COMPUTED_GOTO 1
@@ -782,11 +782,21 @@ static inline bool can_resume_inline(Value recv) {
         DISPATCH(); \
     } while (0)
 
+/* The loop's three hottest variables live in callee-saved registers. Left
+ * to itself, GCC spills the instruction pointer to the stack in a function
+ * this large, and every dispatch then waits on a store and a load. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VM_REG(decl, r) register decl __asm__(r)
+#else
+#define VM_REG(decl, r) decl
+#endif
+
 Value vm_execute(Frame *entry, int *yielded) {
-    Frame *f = entry;
+    VM_REG(Frame *f, "r14") = entry;
     CodeObj *co;
-    uint32_t *ip;
-    Value *sp, *locals, *consts, *names;
+    VM_REG(uint32_t *ip, "r12");
+    VM_REG(Value *sp, "r13");
+    Value *consts, *names;
     uint32_t arg;
     Value retval = VNULL;
 #ifdef COMPUTED_GOTO
@@ -864,26 +874,26 @@ dispatch:
         DISPATCH();
     }
     TARGET(LOAD_FAST) {
-        Value v = locals[arg];
+        Value v = f->slots[arg];
         if (UNLIKELY(!v)) { unbound_local(co, arg); goto error; }
         PUSH(incref(v));
         DISPATCH();
     }
     TARGET(STORE_FAST) {
-        Value old = locals[arg];
-        locals[arg] = POP();
+        Value old = f->slots[arg];
+        f->slots[arg] = POP();
         decref(old);
         CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_FAST) {
-        if (!locals[arg]) { unbound_local(co, arg); goto error; }
-        clearref(&locals[arg]);
+        if (!f->slots[arg]) { unbound_local(co, arg); goto error; }
+        clearref(&f->slots[arg]);
         CHECK_PENDING();
         DISPATCH();
     }
     TARGET(LOAD_DEREF) {
-        Value cell = locals[co->nlocals + arg];
+        Value cell = f->slots[co->nlocals + arg];
         Value v = AS_CELL(cell)->ref;
         if (!v) { unbound_deref(co, arg); goto error; }
         PUSH(incref(v));
@@ -894,28 +904,28 @@ dispatch:
         Value v = f->locals ? dict_get(f->locals, name) : VNULL;
         if (v) { PUSH(incref(v)); DISPATCH(); }
         if (err_occurred()) goto error;
-        Value cell = locals[co->nlocals + arg];
+        Value cell = f->slots[co->nlocals + arg];
         v = AS_CELL(cell)->ref;
         if (!v) { unbound_deref(co, arg); goto error; }
         PUSH(incref(v));
         DISPATCH();
     }
     TARGET(STORE_DEREF) {
-        Value cell = locals[co->nlocals + arg];
+        Value cell = f->slots[co->nlocals + arg];
         Value v = POP();
         setref(&AS_CELL(cell)->ref, v);
         CHECK_PENDING();
         DISPATCH();
     }
     TARGET(DELETE_DEREF) {
-        Value cell = locals[co->nlocals + arg];
+        Value cell = f->slots[co->nlocals + arg];
         if (!AS_CELL(cell)->ref) { unbound_deref(co, arg); goto error; }
         clearref(&AS_CELL(cell)->ref);
         CHECK_PENDING();
         DISPATCH();
     }
     TARGET(LOAD_CLOSURE) {
-        PUSH(incref(locals[co->nlocals + arg]));
+        PUSH(incref(f->slots[co->nlocals + arg]));
         DISPATCH();
     }
     TARGET(LOAD_GLOBAL) {
