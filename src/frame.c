@@ -11,11 +11,14 @@
 #include "names.h"
 
 /* Dead frames are kept by size for reuse: a call then costs a pop, not an
- * allocation (the GC header and the type stay as they were). */
-#define FREE_FRAME_SLOTS 32
-#define FREE_FRAMES_KEPT 64
-static Frame *free_frames[FREE_FRAME_SLOTS + 1];
-static uint8_t free_frames_count[FREE_FRAME_SLOTS + 1];
+ * allocation (the GC header and the type stay as they were). The lists are
+ * public for the inline fast paths in vm.h (frame_new_call, frame_release). */
+#define FREE_FRAME_SLOTS FRAME_FREE_SLOTS
+#define FREE_FRAMES_KEPT FRAME_FREE_KEPT
+Frame *frame_free[FRAME_FREE_SLOTS + 1];
+uint8_t frame_free_count[FRAME_FREE_SLOTS + 1];
+#define free_frames frame_free
+#define free_frames_count frame_free_count
 
 static void frame_dealloc(Obj *o);
 
@@ -71,52 +74,16 @@ Frame *frame_new(CodeObj *code, Value func, Value globals, Value builtins, Value
     return f;
 }
 
-/* The frame for calling a function with exactly its positional arguments:
- * the VM's hottest path, so it does only what such a frame needs. */
-Frame *frame_new_call(CodeObj *code, Value func) {
-    size_t nlocals = code->nlocals;
-    size_t nslots = nlocals + code->stacksize;     /* no cells, no free variables here */
-    Frame *f = nslots <= FREE_FRAME_SLOTS ? free_frames[nslots] : NULL;
-    if (!f) {
-        f = frame_new(code, func, AS_FUNC(func)->globals, AS_FUNC(func)->builtins, VNULL);
-        decref(func);                   /* frame_new took its own reference */
-        return f;
-    }
-    /* rc, gen, locals and the flags are as frame_release/frame_recycle left them */
-    free_frames[nslots] = f->back;
-    free_frames_count[nslots]--;
-    f->back = NULL;
-    f->code = code;
-    f->func = func;
-    f->globals = AS_FUNC(func)->globals;
-    f->builtins = AS_FUNC(func)->builtins;
-    f->ip = code->code;
-    /* The caller moves the arguments into slots [0, argcount). The other
-     * locals must read as unbound: a recycled frame last served another code
-     * object whose value stack may have overlapped them, leaving stale values. */
-    for (size_t i = code->argcount; i < nlocals; i++) f->slots[i] = VNULL;
-    f->sp = f->slots + nlocals;
-    f->state = FRAME_CREATED;
+/* frame_new_call when no dead frame of the right size is kept. */
+Frame *frame_new_call_slow(CodeObj *code, Value func) {
+    Frame *f = frame_new(code, func, AS_FUNC(func)->globals, AS_FUNC(func)->builtins, VNULL);
+    decref(func);                   /* frame_new took its own reference */
     return f;
 }
 
-/* The chain lets go of a finished frame: if nothing else holds it, clear
- * it and keep it for the next call (the common case, without the general
- * deallocation path). */
-void frame_release(Frame *f) {
-    if (f->h.rc > 1) { f->h.rc--; return; }
-    if (f->escaped || f->owns_ns || f->locals || f->nslots > FREE_FRAME_SLOTS ||
-        free_frames_count[f->nslots] >= FREE_FRAMES_KEPT) {
-        decref(OBJ_VAL(f));
-        return;
-    }
-    for (Value *p = f->slots; p < f->sp; p++) clearref(p);   /* a recycled frame starts with unbound locals */
-    Value func = f->func;
-    f->func = VNULL;
-    f->back = free_frames[f->nslots];
-    free_frames[f->nslots] = f;
-    free_frames_count[f->nslots]++;
-    decref(func);
+/* frame_release when the frame cannot go back on a free list. */
+void frame_release_slow(Frame *f) {
+    decref(OBJ_VAL(f));
 }
 
 void frame_escape(Frame *f) {

@@ -663,7 +663,8 @@ typedef struct {
 } AttrCache;
 enum {
     AC_INSTANCE = 1,   /* nothing on the type: the instance dict or AttributeError */
-    AC_CLASS_ATTR,     /* something on the type: a plain value, a function, a property … */
+    AC_CLASS_ATTR,     /* something on the type: a plain value, a property … */
+    AC_METHOD,         /* a function or a method descriptor on the type (not a data descriptor) */
 };
 
 /* Whether the cached class attribute is a data descriptor (it then decides
@@ -706,7 +707,8 @@ static AttrCache *attr_cache_fill(CodeObj *co, const uint32_t *ip, Type *t, Valu
     c->type = t;
     c->version = t->version;
     c->descr = descr;
-    c->kind = descr ? AC_CLASS_ATTR : AC_INSTANCE;
+    c->kind = !descr ? AC_INSTANCE :
+              IS_TYPE(descr, &FunctionType) || IS_TYPE(descr, &MethodDescrType) ? AC_METHOD : AC_CLASS_ATTR;
     c->hint = 0;
     c->keys_version = 0;
     return c;
@@ -720,6 +722,20 @@ static inline AttrCache *attr_cache_hit(CodeObj *co, const uint32_t *ip, Type *t
 
 static inline Value instance_dict(Value obj, Type *t) {
     return t->dict_offset ? *(Value *)((char *)AS_OBJ(obj) + t->dict_offset) : VNULL;
+}
+
+/* Moving a call's arguments into the new frame: a switch for the usual few
+ * (a loop costs more than the copies: the compiler vectorizes it and checks
+ * the two ranges for overlap first). */
+static inline void move_args(Value *dst, const Value *src, size_t n) {
+    switch (n) {
+    case 4: dst[3] = src[3]; /* fallthrough */
+    case 3: dst[2] = src[2]; /* fallthrough */
+    case 2: dst[1] = src[1]; /* fallthrough */
+    case 1: dst[0] = src[0]; /* fallthrough */
+    case 0: break;
+    default: memcpy(dst, src, n * sizeof(Value));
+    }
 }
 
 static inline bool can_resume_inline(Value recv) {
@@ -1022,6 +1038,15 @@ dispatch:
         Type *t = TYPE_OF(obj);
         SAVE();
         AttrCache *c = attr_cache_hit(co, ip, t);
+        if (LIKELY(c) && c->kind == AC_INSTANCE && instance_dict(obj, t)) {
+            /* self.x: the instance dict's entry where x was last time */
+            DictObj *d = AS_DICT(instance_dict(obj, t));
+            if (c->hint < d->nentries && d->entries[c->hint].key == names[arg]) {
+                TOP() = incref(d->entries[c->hint].value);
+                decref(obj);
+                DISPATCH();
+            }
+        }
         if (c) {
             Value d = instance_dict(obj, t), v = VNULL;
             if (!cached_data_descr(c) && d) v = incref(instance_dict_get(c, d, names[arg]));
@@ -1087,11 +1112,21 @@ dispatch:
     }
     TARGET(LOAD_METHOD) {
         Value obj = TOP();
-        Value name = names[arg];
         Type *t = TYPE_OF(obj);
+        AttrCache *c = attr_cache_hit(co, ip, t);
+        if (LIKELY(c) && c->kind == AC_METHOD) {
+            /* obj.m(...): the method from the cache, unless obj's dict (with
+             * keys other than those seen not to shadow it) holds m itself */
+            Value d = instance_dict(obj, t);
+            if (!d || AS_DICT(d)->keys_version == c->keys_version) {
+                TOP() = incref(c->descr);
+                PUSH(obj);              /* the stack's reference moves to the self slot */
+                DISPATCH();
+            }
+        }
+        Value name = names[arg];
         SAVE();
         if (generic_getattr_type(t)) {
-            AttrCache *c = attr_cache_hit(co, ip, t);
             if (!c) c = attr_cache_fill(co, ip, t, name);
             Value m = c ? c->descr : type_lookup(t, name);
             if (m && (IS_TYPE(m, &FunctionType) || IS_TYPE(m, &MethodDescrType))) {
@@ -1711,7 +1746,7 @@ dispatch:
                     *result_slot = VNULL;
                     nf = frame_new_call(fco, callable);
                     if (!nf) goto call_error_cleanup;
-                    for (size_t i = 0; i < nargs; i++) nf->slots[i] = args[i];
+                    move_args(nf->slots, args, nargs);
                 } else {
                     nf = frame_for_call(fn, args, nargs, kwnames);
                     if (!nf) goto call_error_cleanup;
@@ -1720,11 +1755,13 @@ dispatch:
                 sp = result_slot;
                 f->sp = sp;
                 ENTER_FRAME(nf);
-                if (UNLIKELY(vm.trace_mask)) trace_frame(TE_CALL, f, VNULL);
-                if (UNLIKELY(vm.pending)) {
-                    SAVE();
-                    vm_safepoint();
-                    if (vm.exc) goto error;
+                if (UNLIKELY(vm.trace_mask | vm.pending)) {
+                    if (vm.trace_mask) trace_frame(TE_CALL, f, VNULL);
+                    if (vm.pending) {
+                        SAVE();
+                        vm_safepoint();
+                        if (vm.exc) goto error;
+                    }
                 }
                 DISPATCH();
             }
@@ -1735,7 +1772,7 @@ dispatch:
                 *result_slot = VNULL;
                 Frame *nf = frame_new_call(fco, callable);
                 if (!nf) goto call_error_cleanup;
-                for (size_t i = 0; i < nargs; i++) nf->slots[i] = args[i];
+                move_args(nf->slots, args, nargs);
                 sp = args;                      /* the frame owns the arguments now */
                 Value g = gen_new(nf, callable);
                 while (sp > result_slot) decref(POP());

@@ -43,8 +43,58 @@ typedef struct Frame {
 #define FRAME_STACK(f) ((f)->slots + (f)->code->nlocals + (f)->code->ncells + (f)->code->nfrees)
 uint32_t frame_lasti(const Frame *f);   /* offset of the instruction being executed */
 void     frame_escape(Frame *f);
-void     frame_release(Frame *f);       /* drop the chain's reference to a finished frame (fast) */
-Frame   *frame_new_call(CodeObj *code, Value func); /* a function's frame, arguments still to copy in; takes func's reference */        /* something outside the chain holds f: let the GC see it */
+Frame   *frame_new_call_slow(CodeObj *code, Value func);
+void     frame_release_slow(Frame *f);
+
+/* frame.c's dead frames, kept by slot count for reuse. */
+#define FRAME_FREE_SLOTS 32
+#define FRAME_FREE_KEPT 64
+extern Frame *frame_free[FRAME_FREE_SLOTS + 1];
+extern uint8_t frame_free_count[FRAME_FREE_SLOTS + 1];
+
+/* The frame for calling a function with exactly its positional arguments
+ * (code->plain_argc): the VM's hottest path, inline, doing only what such a
+ * frame needs. Takes func's reference; the caller moves the arguments into
+ * slots [0, argcount). */
+static inline Frame *frame_new_call(CodeObj *code, Value func) {
+    size_t nlocals = code->nlocals;
+    size_t nslots = nlocals + code->stacksize;     /* no cells, no free variables here */
+    Frame *f = nslots <= FRAME_FREE_SLOTS ? frame_free[nslots] : NULL;
+    if (!f) return frame_new_call_slow(code, func);
+    /* rc, gen, locals and the flags are as frame_release/frame_recycle left them */
+    frame_free[nslots] = f->back;
+    frame_free_count[nslots]--;
+    f->back = NULL;
+    f->code = code;
+    f->func = func;
+    f->globals = ((FuncObj *)AS_OBJ(func))->globals;
+    f->builtins = ((FuncObj *)AS_OBJ(func))->builtins;
+    f->ip = code->code;
+    /* The other locals must read as unbound: a recycled frame last served
+     * another code object whose value stack may have overlapped them. */
+    for (size_t i = code->argcount; i < nlocals; i++) f->slots[i] = VNULL;
+    f->sp = f->slots + nlocals;
+    f->state = FRAME_CREATED;
+    return f;
+}
+
+/* The chain lets go of a finished frame: if nothing else holds it, clear
+ * it and keep it for the next call (without the general deallocation path). */
+static inline void frame_release(Frame *f) {
+    if (f->h.rc > 1) { f->h.rc--; return; }
+    if (f->escaped || f->owns_ns || f->locals || f->nslots > FRAME_FREE_SLOTS ||
+        frame_free_count[f->nslots] >= FRAME_FREE_KEPT) {
+        frame_release_slow(f);
+        return;
+    }
+    for (Value *p = f->slots; p < f->sp; p++) clearref(p);   /* a recycled frame starts with unbound locals */
+    Value func = f->func;
+    f->func = VNULL;
+    f->back = frame_free[f->nslots];
+    frame_free[f->nslots] = f;
+    frame_free_count[f->nslots]++;
+    decref(func);
+}        /* something outside the chain holds f: let the GC see it */
 int      frame_lineno(const Frame *f);
 
 /* ===== generators, coroutines, async generators ==================== gen.c ======= */
