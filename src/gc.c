@@ -227,6 +227,30 @@ Obj *gc_alloc_untracked(Type *t, size_t size, size_t zero) {
 
 void gc_free_object(Obj *o) { free_object_memory(o); }
 
+size_t gc_object_capacity(Obj *o) {
+    SizeWord *sw = SW(o);
+    return (sw->flags & HF_GC) ? 0 : sw->size - sizeof(SizeWord);
+}
+
+Obj *gc_resize_object(Obj *o, size_t size) {
+    SizeWord *sw = SW(o);
+    if (sw->flags & HF_GC) { err_no_memory(); return NULL; }   /* containers are linked in lists: never moved */
+    size_t old = sw->size;
+    /* a multiple of the size-class step, as block_free expects of small blocks */
+    size_t total = (sizeof(SizeWord) + size + CLASS_STEP - 1) / CLASS_STEP * CLASS_STEP;
+    if (total > UINT32_MAX || (total > old && !budget_take(total - old))) { err_no_memory(); return NULL; }
+    /* Every block, even one from a size-class free list, started as a malloc'd block of its class's size. */
+    SizeWord *nsw = realloc(sw, total);
+    if (!nsw) {
+        if (total > old) heap_bytes -= total - old;
+        err_no_memory();
+        return NULL;
+    }
+    if (total < old) heap_bytes -= old - total;
+    nsw->size = (uint32_t)total;
+    return (Obj *)(nsw + 1);
+}
+
 static void free_object_memory(Obj *o) {
     SizeWord *sw = SW(o);
     size_t size = sw->size;

@@ -32,6 +32,14 @@ void *gc_realloc(void *p, size_t n);
 void  gc_free(void *p);
 
 void  gc_free_object(Obj *o);                 /* release memory a type's free list kept (see Type.recycle) */
+
+/* Room for growing a non-container object in place (a string being
+ * appended to): the bytes its block holds for the object itself, and a
+ * resize of the block to hold at least `size`, which may move the object
+ * (nothing else may reference it). NULL + MemoryError on failure, with the
+ * object left as it was. */
+size_t gc_object_capacity(Obj *o);
+Obj  *gc_resize_object(Obj *o, size_t size);
 void  gc_track(Obj *o);
 void  gc_untrack(Obj *o);
 bool  gc_is_tracked(Obj *o);

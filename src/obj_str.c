@@ -683,6 +683,32 @@ Value str_concat(Value a, Value b) {
     return OBJ_VAL(r);
 }
 
+/* a += b where nothing but the caller holds a (an exact, uninterned str):
+ * b is appended in place, the block growing by half again when it is
+ * full, so that a loop of `s += piece` in a function is linear, as in
+ * CPython. Takes a's reference and returns the result's (a itself, maybe
+ * moved); on failure a is left as it was, still owned by the caller. */
+Value str_append_inplace(Value a, Value b) {
+    StrObj *x = AS_STR(a), *y = AS_STR(b);
+    if (y->len == 0) return a;
+    if (y->len > (size_t)INTPTR_MAX / 4 || x->len > (size_t)INTPTR_MAX / 4 - y->len) return err_no_memory();
+    size_t len = x->len + y->len;
+    size_t need = sizeof(StrObj) + len + 1;
+    if (need > gc_object_capacity(&x->h)) {
+        size_t want = need + need / 2;
+        if (want > UINT32_MAX / 2) want = need;      /* near the largest block: no slack */
+        x = (StrObj *)gc_resize_object(&x->h, want);
+        if (!x) return VNULL;
+    }
+    memcpy(x->data + x->len, y->data, y->len);
+    x->data[len] = 0;
+    x->len = len;
+    x->nchars += y->nchars;
+    x->ascii &= y->ascii;
+    x->hash = -1;
+    return OBJ_VAL(x);
+}
+
 static Value str_repeat(Value v, intptr_t n) {
     StrObj *s = AS_STR(v);
     if (n <= 0 || s->len == 0) return str_empty_new();

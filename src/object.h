@@ -193,6 +193,7 @@ bool  str_eq(Value a, Value b);                   /* both str */
 bool  str_eq_cstr(Value a, const char *s);
 int64_t str_hash(Value v);
 Value str_concat(Value a, Value b);
+Value str_append_inplace(Value a, Value b);        /* a's only reference is the caller's: see obj_str.c */
 Value str_repr(Value v);
 Value str_getitem_index(Value s, intptr_t i);
 Value str_join(Value sep, Value iterable);

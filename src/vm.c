@@ -1222,6 +1222,23 @@ dispatch:
             }
         }
         SAVE();
+        if ((arg & ~BINOP_INPLACE) == OP_ADD && IS_TYPE(a, &StrType) && IS_TYPE(b, &StrType) &&
+            AS_OBJ(a)->rc == 2 && INSTR_OP(*ip) == OP_STORE_FAST && f->slots[INSTR_ARG(*ip)] == a &&
+            !AS_STR(a)->interned) {
+            /* s += t (or s = s + t) with s a local held by nothing else: append
+             * in place (CPython does the same), or a loop building a string is quadratic.
+             * The local lets go first; the STORE_FAST that follows binds it again. */
+            Value *local = &f->slots[INSTR_ARG(*ip)];
+            *local = VNULL;
+            AS_OBJ(a)->rc--;
+            r = str_append_inplace(a, b);
+            if (!r) {
+                *local = incref(a);
+                goto error;
+            }
+            decref(b);
+            goto binop_fast;
+        }
         r = obj_binop(a, b, (int)arg);
         if (!r) goto error;
         decref(a);
