@@ -396,6 +396,7 @@ void import_init(int argc, char **argv) {
     import_register_builtin("gc", gc_module_init);
     import_register_builtin("_apy", apy_module_init);
     import_register_builtin("_asyncio", asyncio_core_init);
+    import_register_builtin("_collections", collections_module_init);
     dict_set(vm.builtins, NM.__name__, str_intern_cstr("builtins"));
     import_builtin_module("builtins");
     vm.sys = import_builtin_module("sys");

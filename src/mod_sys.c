@@ -341,7 +341,8 @@ Value sys_module_init(void) {
     r |= put(d, "dont_write_bytecode", bool_new(1));
     r |= put(d, "warnoptions", list_new(0));
     r |= put(d, "builtin_module_names",
-             tuple_pack(7, str_intern_cstr("_apy"), str_intern_cstr("_asyncio"), str_intern_cstr("builtins"),
+             tuple_pack(8, str_intern_cstr("_apy"), str_intern_cstr("_asyncio"), str_intern_cstr("_collections"),
+                        str_intern_cstr("builtins"),
                         str_intern_cstr("gc"), str_intern_cstr("math"), str_intern_cstr("sys"),
                         str_intern_cstr("time")));
     if (r) { decref(m); return VNULL; }

@@ -366,10 +366,13 @@ static Value cfunc_repr(Value self) {
 }
 
 static Value cfunc_get_name(Value self) { return str_from_cstr(((CFuncObj *)AS_OBJ(self))->name); }
+/* The owner's __qualname__, not its tp_name: deque.append, not collections.deque.append. */
+static Value owner_qualname(Type *t) { return t->qualname ? t->qualname : t->name_v; }
+
 static Value cfunc_get_qualname(Value self) {
     CFuncObj *f = (CFuncObj *)AS_OBJ(self);
     if (f->qualname_owner && IS_OBJ(f->qualname_owner) && obj_isinstance_type(f->qualname_owner, &TypeType))
-        return str_from_fmt("%s.%s", ((Type *)AS_OBJ(f->qualname_owner))->name, f->name);
+        return str_from_fmt("%S.%s", owner_qualname((Type *)AS_OBJ(f->qualname_owner)), f->name);
     return str_from_cstr(f->name);
 }
 static Value cfunc_get_self(Value self) {
@@ -434,7 +437,7 @@ static Value mdescr_call(Value self, Value *args, size_t nargs, Value kwnames) {
     if (kwnames && TUPLE_LEN(kwnames) == 0) kwnames = VNULL;
     if (d->flags & METH_CLASS) return d->fn(OBJ_VAL(owner), args, nargs, kwnames);
     if (nargs < 1)
-        return err_format(&Exc_TypeError, "unbound method %s.%s() needs an argument", owner->name, d->name);
+        return err_format(&Exc_TypeError, "unbound method %S.%s() needs an argument", owner_qualname(owner), d->name);
     if (!obj_isinstance_type(args[0], owner))
         return err_format(&Exc_TypeError, "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
                           d->name, owner->name, obj_type_name(args[0]));

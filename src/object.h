@@ -250,6 +250,12 @@ int   list_extend(Value l, Value iterable);
 int   list_sort(Value l, Value key, bool reverse);
 Value list_repr(Value l);
 
+/* ===== deque ======================================================= obj_deque.c == */
+/* collections.deque lives in the built-in module _collections (its init is
+ * declared in vm.h with the other modules'); its layout is private to
+ * obj_deque.c (type.c names the type only to give it CPython's operator dunders). */
+extern Type DequeType;
+
 /* ===== dict ========================================================= obj_dict.c == */
 /* Insertion ordered, open addressing over an index table (CPython's compact dict). */
 typedef struct { int64_t hash; Value key, value; } DictEntry;

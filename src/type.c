@@ -321,7 +321,23 @@ static uint32_t supported_binops(Type *t) {
     if (t == &SetType || t == &FrozenSetType) return OPS(OP_BITOR, OP_BITAND, OP_SUB, OP_BITXOR);
     if (t == &FloatType || t == &ComplexType)
         return OPS(OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW, OP_FLOORDIV);
+    if (t == &DequeType) return OPS(OP_ADD, OP_MUL);
     return (1u << OP__BINARY_COUNT) - 1;      /* int and the rest: every operator */
+}
+
+/* The reflected forms among those: deque, with only sequence slots
+ * (sq_concat, sq_repeat), has __rmul__ but no __radd__. */
+static uint32_t reflected_binops(Type *t) {
+    if (t == &DequeType) return OPS(OP_MUL);
+    return supported_binops(t);
+}
+
+/* The in-place forms with a wrapper of their own (deque's sq_inplace_concat
+ * and sq_inplace_repeat: `super().__iadd__(x)` in a subclass); the other
+ * types reach `+=` through their plain slot only. */
+static uint32_t inplace_binops(Type *t) {
+    if (t == &DequeType) return OPS(OP_ADD, OP_MUL);
+    return 0;
 }
 
 /* Give a static type's dict a wrapper for each slot it defines itself. */
@@ -340,11 +356,12 @@ static int add_slot_wrappers(Type *t) {
         if (add_wrapper(t, s->name, s->kind, s->op) < 0) return -1;
     }
     if (t->binop && (!b || b->binop != t->binop)) {
-        uint32_t ops = supported_binops(t);
+        uint32_t ops = supported_binops(t), rops = reflected_binops(t), iops = inplace_binops(t);
         for (int op = 0; op < OP__BINARY_COUNT; op++) {
-            if (!(ops & (1u << op))) continue;
-            if (add_wrapper(t, binop_names[op].name, SW_BINOP, op) < 0) return -1;
-            if (add_wrapper(t, binop_names[op].rname, SW_RBINOP, op) < 0) return -1;
+            uint32_t bit = 1u << op;
+            if ((ops & bit) && add_wrapper(t, binop_names[op].name, SW_BINOP, op) < 0) return -1;
+            if ((rops & bit) && add_wrapper(t, binop_names[op].rname, SW_RBINOP, op) < 0) return -1;
+            if ((iops & bit) && add_wrapper(t, binop_names[op].iname, SW_IBINOP, op) < 0) return -1;
         }
     }
     return 0;

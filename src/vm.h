@@ -243,6 +243,7 @@ Value time_module_init(void);
 Value math_module_init(void);
 Value random_module_init(void);
 Value gc_module_init(void);
+Value collections_module_init(void);   /* _collections: deque and its iterators (obj_deque.c) */
 Value asyncio_core_init(void);   /* _asyncio: loop, Future, Task in C */
 
 #endif
