@@ -21,6 +21,7 @@ uint8_t frame_free_count[FRAME_FREE_SLOTS + 1];
 #define free_frames_count frame_free_count
 
 static void frame_dealloc(Obj *o);
+static void frame_clear_values(Frame *f);
 
 static bool frame_recycle(Obj *o) {
     Frame *f = (Frame *)o;
@@ -84,6 +85,22 @@ Frame *frame_new_call_slow(CodeObj *code, Value func) {
 /* frame_release when the frame cannot go back on a free list. */
 void frame_release_slow(Frame *f) {
     decref(OBJ_VAL(f));
+}
+
+/* Drop a finished generator's frame (its generator held the only
+ * reference): when nothing else holds it, it goes straight back to the free
+ * list, without the general deallocation path; every coroutine awaited
+ * ends here. */
+void frame_drop(Frame *f) {
+    if (f->h.rc != 1 || f->owns_ns || f->locals || f->nslots > FREE_FRAME_SLOTS ||
+        free_frames_count[f->nslots] >= FREE_FRAMES_KEPT) {
+        decref(OBJ_VAL(f));
+        return;
+    }
+    gc_untrack_dead(&f->h);
+    frame_clear_values(f);
+    clearref(&f->func);
+    frame_recycle(&f->h);
 }
 
 void frame_escape(Frame *f) {

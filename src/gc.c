@@ -341,11 +341,20 @@ static void queue_finalizer(Obj *o) {
 
 void gc_defer_finalize(Obj *o) { queue_finalizer(o); }
 
+/* Like CPython's generation-0 count: allocations minus deallocations,
+ * so that short-lived containers (frames, tuples) don't trigger collections. */
+static void count_death(Obj *o) {
+    if ((SW(o)->flags & HF_TRACKED) && allocs_since_collect) allocs_since_collect--;
+}
+
+void gc_untrack_dead(Obj *o) {
+    count_death(o);
+    gc_untrack(o);
+}
+
 static void destroy(Obj *o) {
     Type *t = o->type;
-    /* Like CPython's generation-0 count: allocations minus deallocations,
-     * so that short-lived containers (frames, tuples) don't trigger collections. */
-    if ((SW(o)->flags & HF_TRACKED) && allocs_since_collect) allocs_since_collect--;
+    count_death(o);
     gc_untrack(o);
     if (t->dealloc) t->dealloc(o);
     if (KEEP_FREED_MEMORY && t->recycle && t->recycle(o)) return;

@@ -42,6 +42,7 @@ size_t gc_object_capacity(Obj *o);
 Obj  *gc_resize_object(Obj *o, size_t size);
 void  gc_track(Obj *o);
 void  gc_untrack(Obj *o);
+void  gc_untrack_dead(Obj *o);               /* it dies (a type's free list takes it back): counts as a deallocation */
 bool  gc_is_tracked(Obj *o);
 
 /* Run a full collection now (gc.collect()); returns the number of

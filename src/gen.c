@@ -60,7 +60,7 @@ void gen_finished(GenObj *g) {
     if (!f) return;
     g->frame = NULL;
     f->gen = NULL;
-    decref(OBJ_VAL(f));
+    frame_drop(f);
 }
 
 void gen_convert_stop_iteration(GenObj *g) {

@@ -41,9 +41,11 @@ typedef struct Type Type;
 #if defined(__GNUC__)
 #define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NOINLINE    __attribute__((noinline))
 #else
 #define LIKELY(x)   (x)
 #define UNLIKELY(x) (x)
+#define NOINLINE
 #endif
 
 /* The common object header. `rc` counts references; `type` is the class. */

@@ -738,6 +738,20 @@ static inline void move_args(Value *dst, const Value *src, size_t n) {
     }
 }
 
+/* A frame that has returned or raised leaves the chain for good. If it is
+ * a generator's, the chain's reference goes first (the generator still
+ * holds one, so the frame lives) and gen_finished drops the last: the frame
+ * then goes straight back on the free list. */
+static NOINLINE void finish_frame(GenObj *g, Frame *done) {
+    if (g && g->frame == done) {
+        done->h.rc--;
+        gen_finished(g);
+        return;
+    }
+    if (g) gen_finished(g);
+    decref(OBJ_VAL(done));
+}
+
 static inline bool can_resume_inline(Value recv) {
     if (!IS_OBJ(recv)) return false;
     Type *t = AS_OBJ(recv)->type;
@@ -1948,8 +1962,7 @@ dispatch:
         vm.depth--;
         if (done->is_entry) {
             done->is_entry = 0;
-            if (g) gen_finished(g);
-            decref(OBJ_VAL(done));
+            finish_frame(g, done);
             vm.c_depth--;
             return retval;
         }
@@ -1957,8 +1970,7 @@ dispatch:
         LOAD_REGS();
         if (g) {
             /* finished a generator resumed inline by FOR_ITER or SEND */
-            gen_finished(g);
-            decref(OBJ_VAL(done));
+            finish_frame(g, done);
             Opcode by = INSTR_OP(ip[-1]);
             uint32_t target = INSTR_ARG(ip[-1]);
             Value recv = POP();
@@ -2341,13 +2353,11 @@ exception_unwind:
         vm.depth--;
         if (done->is_entry) {
             done->is_entry = 0;
-            if (g) gen_finished(g);
-            decref(OBJ_VAL(done));
+            finish_frame(g, done);
             vm.c_depth--;
             return VNULL;
         }
-        if (g) gen_finished(g);
-        decref(OBJ_VAL(done));
+        finish_frame(g, done);
         f = caller;
         LOAD_REGS();
         /* the caller's current instruction failed */

@@ -45,6 +45,7 @@ uint32_t frame_lasti(const Frame *f);   /* offset of the instruction being execu
 void     frame_escape(Frame *f);
 Frame   *frame_new_call_slow(CodeObj *code, Value func);
 void     frame_release_slow(Frame *f);
+void     frame_drop(Frame *f);          /* a finished generator lets go of its frame (fast when it was the only holder) */
 
 /* frame.c's dead frames, kept by slot count for reuse. */
 #define FRAME_FREE_SLOTS 32
