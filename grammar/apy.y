@@ -125,7 +125,10 @@ small_stmt(A) ::= assign_chain(C). { A = mk_assign(ps, &C); }
 small_stmt(A) ::= tsel(T) augassign(O) yield_or_tsel(V). { A = mk_augassign(ps, T, (BinOpKind)O, V); }
 small_stmt(A) ::= tsel(T) COLON test(N). { A = mk_annassign(ps, T, N, NULL); }
 small_stmt(A) ::= tsel(T) COLON test(N) EQUAL yield_or_tsel(V). { A = mk_annassign(ps, T, N, V); }
-small_stmt(A) ::= DEL(K) exprlist(L). {
+/* Any expressions parse as targets, so that set_context names what cannot
+ * be deleted ("cannot delete conditional expression"), as CPython's
+ * invalid_del_stmt does. */
+small_stmt(A) ::= DEL(K) tsel_items(L). {
     A = node_tn(ps, N_Delete, &K, NULL);
     A->v.del.targets = L.elts;
     for (int i = 0; i < L.elts.len; i++) set_context(ps, L.elts.items[i], CTX_DEL, T_DEL);
@@ -370,21 +373,25 @@ classdef(A) ::= CLASS(K) NAME(N) LPAR arglist(L) COMMA RPAR COLON suite(B). { A 
 /* testlist_star_expr: a, *b, c  — one element, or a Tuple without parentheses. */
 tsel(A) ::= tsel_items(S). { A = mk_exprlist(ps, &S); }
 %type tsel_items {SeqBuild}
-tsel_items(A) ::= tsel_item(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
-tsel_items(A) ::= tsel_items(L) COMMA(C). {
+tsel_items(A) ::= tsel_items_seq(L). { A = L; }
+tsel_items(A) ::= tsel_items_seq(L) COMMA(C). {       /* one trailing comma: `a,,` is an error */
     A = L; A.trailing_comma = 1; A.end_line = C.end_line; A.end_col = C.end_col;
 }
-tsel_items(A) ::= tsel_items(L) COMMA tsel_item(E). { A = L; seq_push(ps, &A, E); }
+%type tsel_items_seq {SeqBuild}
+tsel_items_seq(A) ::= tsel_item(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
+tsel_items_seq(A) ::= tsel_items_seq(L) COMMA tsel_item(E). { A = L; seq_push(ps, &A, E); }
 tsel_item(A) ::= test(E). { A = E; }
 tsel_item(A) ::= star_expr(E). { A = E; }
 
 /* exprlist: targets of for/del/comprehensions (no comparisons: `in` follows). */
 %type exprlist {SeqBuild}
-exprlist(A) ::= exprlist_item(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
-exprlist(A) ::= exprlist(L) COMMA(C). {
+exprlist(A) ::= exprlist_seq(L). { A = L; }
+exprlist(A) ::= exprlist_seq(L) COMMA(C). {       /* one trailing comma: `a,,` is an error */
     A = L; A.trailing_comma = 1; A.end_line = C.end_line; A.end_col = C.end_col;
 }
-exprlist(A) ::= exprlist(L) COMMA exprlist_item(E). { A = L; seq_push(ps, &A, E); }
+%type exprlist_seq {SeqBuild}
+exprlist_seq(A) ::= exprlist_item(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
+exprlist_seq(A) ::= exprlist_seq(L) COMMA exprlist_item(E). { A = L; seq_push(ps, &A, E); }
 exprlist_item(A) ::= expr(E). { A = E; }
 exprlist_item(A) ::= star_expr(E). { A = E; }
 
@@ -484,11 +491,13 @@ argument(A) ::= DOUBLESTAR(S) test(E). {
 }
 
 %type subscripts {SeqBuild}
-subscripts(A) ::= subscript(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
-subscripts(A) ::= subscripts(L) COMMA(C). {
+subscripts(A) ::= subscripts_seq(L). { A = L; }
+subscripts(A) ::= subscripts_seq(L) COMMA(C). {       /* one trailing comma: `a,,` is an error */
     A = L; A.trailing_comma = 1; A.end_line = C.end_line; A.end_col = C.end_col;
 }
-subscripts(A) ::= subscripts(L) COMMA subscript(E). { A = L; seq_push(ps, &A, E); }
+%type subscripts_seq {SeqBuild}
+subscripts_seq(A) ::= subscript(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
+subscripts_seq(A) ::= subscripts_seq(L) COMMA subscript(E). { A = L; seq_push(ps, &A, E); }
 subscript(A) ::= namedexpr_test(E). { A = E; }
 subscript(A) ::= star_expr(E). { A = E; }
 subscript(A) ::= opt_test(L) COLON(C) opt_test(U) slice_step(S). { A = mk_slice(ps, L, &C, U, &S); }
@@ -546,11 +555,13 @@ atom(A) ::= LBRACE(L) namedexpr_test(E) comp_for(G) RBRACE(R). {
  * so that `with (a as b, c as d):` parses; mk_with consumes those markers and
  * any other one is an error. */
 %type seq_items {SeqBuild}
-seq_items(A) ::= seq_item(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
-seq_items(A) ::= seq_items(L) COMMA(C). {
+seq_items(A) ::= seq_items_seq(L). { A = L; }
+seq_items(A) ::= seq_items_seq(L) COMMA(C). {       /* one trailing comma: `a,,` is an error */
     A = L; A.trailing_comma = 1; A.end_line = C.end_line; A.end_col = C.end_col;
 }
-seq_items(A) ::= seq_items(L) COMMA seq_item(E). { A = L; seq_push(ps, &A, E); }
+%type seq_items_seq {SeqBuild}
+seq_items_seq(A) ::= seq_item(E). { A = (SeqBuild){0}; seq_push(ps, &A, E); }
+seq_items_seq(A) ::= seq_items_seq(L) COMMA seq_item(E). { A = L; seq_push(ps, &A, E); }
 seq_item(A) ::= namedexpr_test(E). { A = E; }
 seq_item(A) ::= star_expr(E). { A = E; }
 seq_item(A) ::= test(E) AS expr(T). { A = mk_as_marker(ps, E, T); }

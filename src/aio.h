@@ -46,12 +46,15 @@ typedef struct {
     uint8_t closed;
     uint8_t asyncgens_shutdown_called;
     Value exception_handler;      /* callable or VNULL */
-    Value asyncgens;              /* set of live async generators (first iterated in this loop) */
+    size_t nasyncgens;            /* live async generators first iterated in this loop (the
+                                     table that holds them weakly is in loop.c) */
     Value current_task;           /* the task whose step is running, or VNULL */
     uint64_t iteration;           /* _run_once count (traces) */
 } LoopObj;
 
 extern Type LoopType, HandleType, TimerHandleType, FutureType, TaskType;
+extern Type FutureIterType;                   /* what Future.__await__() returns */
+void aio_asyncgen_forget(Obj *gen);           /* gen.c: an async generator is being freed */
 
 #define AS_LOOP(v) ((LoopObj *)AS_OBJ(v))
 #define AS_HANDLE(v) ((HandleObj *)AS_OBJ(v))
@@ -104,6 +107,8 @@ Value future_repr_info(Value fut);            /* "pending cb=[...]" etc. */
 void  future_dealloc_fields(FutureObj *f);
 void  future_traverse_fields(FutureObj *f, VisitFn visit, void *arg);
 Value future_await_iter(Value fut);           /* Future.__await__() */
+void aio_ready_dotted(Type *t, const char *name); /* tp_name "_asyncio.NAME" */
+const char *aio_type_name(Value v);        /* type(v).__name__ */
 
 /* ---- tasks ------------------------------------------------------------------------------------ */
 typedef struct TaskObj {

@@ -59,6 +59,18 @@ bool  set_check(Value v);        /* set, frozenset or a subclass */
 /* obj_tuple.c: CPython's tuple hash over an array of values. */
 int64_t tuple_hash_array(const Value *items, size_t n);
 
+/* Whether v is a sequence that * repeats (CPython's sq_repeat: list, tuple,
+ * str, bytes, deque or a subclass). In `x * y` with neither an int, the
+ * left one reports "can't multiply sequence by non-int of type 'y'": a
+ * sequence reached as the right operand then answers NotImplemented. */
+static inline bool seq_repeats(Value v) {
+    if (!IS_OBJ(v)) return false;
+    Type *t = AS_OBJ(v)->type;
+    return t == &ListType || t == &TupleType || t == &StrType || t == &BytesType || t == &DequeType ||
+           type_is_subtype(t, &ListType) || type_is_subtype(t, &TupleType) || type_is_subtype(t, &StrType) ||
+           type_is_subtype(t, &BytesType) || type_is_subtype(t, &DequeType);
+}
+
 /* Sequence + and * with a foreign right operand: give b's own slot its
  * chance before the sequence raises its TypeError (CPython tries both
  * operands' number slots before sq_concat/sq_repeat). Only b: when the

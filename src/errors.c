@@ -247,9 +247,9 @@ static void print_repeats(FILE *out, int count) {
         fprintf(out, "  [Previous line repeated %d more time%s]\n", count - 3, count - 3 > 1 ? "s" : "");
 }
 
-static void print_tb(FILE *out, Value tbv) {
+/* The frames of a traceback, oldest first ("  File ..., line N, in f" and the line). */
+static void print_tb_entries(FILE *out, Value tbv) {
     TracebackObj *tb = tbv ? (TracebackObj *)AS_OBJ(tbv) : NULL;
-    fputs("Traceback (most recent call last):\n", out);
     /* Like CPython, show a run of identical entries (deep recursion) three
      * times and then count the rest. */
     const char *last_file = NULL;
@@ -277,25 +277,151 @@ static void print_tb(FILE *out, Value tbv) {
     print_repeats(out, count);
 }
 
-#define MAX_CHAIN 32
+/* The exception's notes (add_note), a line each after "Type: message". */
+static void print_notes(FILE *out, Value exc) {
+    Value d = obj_dict_of(exc);
+    Value notes = d ? dict_get(d, NM.__notes__) : VNULL;
+    if (!notes) return;
+    if (!IS_TYPE(notes, &ListType) && !IS_TYPE(notes, &TupleType)) {
+        print_value_str(out, notes);     /* CPython: str(__notes__) when it is not a sequence */
+        fputc('\n', out);
+        return;
+    }
+    size_t n = IS_TYPE(notes, &ListType) ? LIST_LEN(notes) : TUPLE_LEN(notes);
+    for (size_t i = 0; i < n; i++) {
+        Value note = IS_TYPE(notes, &ListType) ? LIST_ITEMS(notes)[i] : TUPLE_ITEMS(notes)[i];
+        print_value_str(out, note);
+        fputc('\n', out);
+    }
+}
 
-static void print_one(FILE *out, Value exc) {
+#define MAX_SEEN 1024
+#define MAX_GROUP_WIDTH 15
+#define MAX_GROUP_DEPTH 10
+
+/* CPython's exception_print_context: how deep in exception groups the printing is
+ * (each level indents by two and draws a margin), whether the last box is still
+ * open, and the exceptions already shown (a chain is not shown twice). */
+typedef struct {
+    FILE *out;
+    int depth;
+    bool need_close;
+    Value seen[MAX_SEEN];
+    int nseen;
+} PrintCtx;
+
+static bool ctx_seen(PrintCtx *c, Value exc) {
+    for (int i = 0; i < c->nseen; i++) if (c->seen[i] == exc) return true;
+    return c->nseen >= MAX_SEEN;          /* (full: stop following chains) */
+}
+
+static void ctx_indent(PrintCtx *c) {
+    for (int i = 0; i < 2 * c->depth; i++) fputc(' ', c->out);
+}
+
+/* Write text with every line prefixed by the indent and margin ("  | "), as
+ * traceback.py's _ExceptionPrintContext.emit does inside a group. */
+static void emit_text(PrintCtx *c, const char *text, size_t len, char margin) {
+    if (!c->depth) { fwrite(text, 1, len, c->out); return; }
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && text[j] != '\n') j++;
+        if (j < len) j++;
+        ctx_indent(c);
+        fputc(margin, c->out);
+        fputc(' ', c->out);
+        fwrite(text + i, 1, j - i, c->out);
+        i = j;
+    }
+}
+
+/* Run a printer into memory, then emit its text with the margin. */
+static void emit_with(PrintCtx *c, void (*fn)(FILE *, Value), Value v, char margin) {
+    if (!c->depth) { fn(c->out, v); return; }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) { fn(c->out, v); return; }
+    fn(m, v);
+    fclose(m);
+    emit_text(c, buf, len, margin);
+    free(buf);
+}
+
+static void emit_str(PrintCtx *c, const char *s) { emit_text(c, s, strlen(s), '|'); }
+
+static void print_tb_with_header(FILE *out, Value tb) {
+    fputs("Traceback (most recent call last):\n", out);
+    print_tb_entries(out, tb);
+}
+
+static void print_exception_only(FILE *out, Value exc) {
     ExcObj *e = AS_EXC(exc);
-    if (e->traceback) print_tb(out, e->traceback);
     if (type_is_subtype(TYPE_OF(exc), &Exc_SyntaxError)) {
         print_syntax_error_location(out, e);
         Type *t = TYPE_OF(exc);
         fputs(t->name, out);
         if (e->msg && IS_STR(e->msg)) { fputs(": ", out); print_value_str(out, e->msg); }
         fputc('\n', out);
-        return;
+    } else {
+        print_exception_line(out, exc);
     }
-    print_exception_line(out, exc);
+    print_notes(out, exc);
 }
 
-static void print_chain(FILE *out, Value exc, Value *seen, int nseen) {
-    if (nseen >= MAX_CHAIN) { print_one(out, exc); return; }
-    seen[nseen++] = exc;
+static void print_rec(PrintCtx *c, Value exc);
+
+/* An exception group, boxed as CPython's print_exception_group draws it. */
+static void print_group(PrintCtx *c, Value exc) {
+    ExcObj *e = AS_EXC(exc);
+    if (c->depth > MAX_GROUP_DEPTH) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "... (max_group_depth is %d)\n", MAX_GROUP_DEPTH);
+        emit_str(c, msg);
+        return;
+    }
+    bool toplevel = c->depth == 0;
+    if (toplevel) c->depth++;
+    if (e->traceback) {
+        static const char head[] = "Exception Group Traceback (most recent call last):\n";
+        emit_text(c, head, sizeof head - 1, toplevel ? '+' : '|');
+        emit_with(c, print_tb_entries, e->traceback, '|');
+    }
+    emit_with(c, print_exception_only, exc, '|');
+    Value excs = e->value;
+    size_t num = excs && IS_TYPE(excs, &TupleType) ? TUPLE_LEN(excs) : 0;
+    size_t n = num <= MAX_GROUP_WIDTH ? num : MAX_GROUP_WIDTH + 1;
+    c->need_close = false;
+    for (size_t i = 0; i < n; i++) {
+        bool last = i == n - 1;
+        if (last) c->need_close = true;       /* a nested group may draw the closing line */
+        bool truncated = i >= MAX_GROUP_WIDTH;
+        ctx_indent(c);
+        if (truncated) fprintf(c->out, "%s+---------------- ... ----------------\n", i == 0 ? "+-" : "  ");
+        else fprintf(c->out, "%s+---------------- %zu ----------------\n", i == 0 ? "+-" : "  ", i + 1);
+        c->depth++;
+        if (!truncated) {
+            print_rec(c, TUPLE_ITEMS(excs)[i]);
+        } else {
+            char msg[80];
+            size_t rest = num - MAX_GROUP_WIDTH;
+            snprintf(msg, sizeof msg, "and %zu more exception%s\n", rest, rest > 1 ? "s" : "");
+            emit_str(c, msg);
+        }
+        if (last && c->need_close) {
+            ctx_indent(c);
+            fputs("+------------------------------------\n", c->out);
+            c->need_close = false;
+        }
+        c->depth--;
+    }
+    if (toplevel) c->depth = 0;
+}
+
+/* One exception after the ones it was chained from (cause, or context). */
+static void print_rec(PrintCtx *c, Value exc) {
+    if (c->nseen < MAX_SEEN) c->seen[c->nseen++] = exc;
     ExcObj *e = AS_EXC(exc);
     Value prev = VNULL;
     const char *sep = NULL;
@@ -306,25 +432,29 @@ static void print_chain(FILE *out, Value exc, Value *seen, int nseen) {
         prev = e->context;
         sep = "\nDuring handling of the above exception, another exception occurred:\n\n";
     }
-    if (prev && exc_type_check(OBJ_VAL(TYPE_OF(prev)))) {
-        bool cycle = false;
-        for (int i = 0; i < nseen; i++) if (seen[i] == prev) cycle = true;
-        if (!cycle) {
-            print_chain(out, prev, seen, nseen);
-            fputs(sep, out);
-        }
+    if (prev && exc_type_check(OBJ_VAL(TYPE_OF(prev))) && !ctx_seen(c, prev)) {
+        print_rec(c, prev);
+        emit_str(c, sep);
     }
-    print_one(out, exc);
+    if (type_is_subtype(TYPE_OF(exc), &Exc_BaseExceptionGroup) && e->value) {
+        print_group(c, exc);
+        return;
+    }
+    if (e->traceback) emit_with(c, print_tb_with_header, e->traceback, '|');
+    emit_with(c, print_exception_only, exc, '|');
 }
 
 void err_print(Value exc) {
     fflush(stdout);
-    Value seen[MAX_CHAIN];
     if (!IS_OBJ(exc) || !(TYPE_OF(exc)->flags & TF_EXCEPTION)) {
         fputs("apy: a non-exception was raised\n", stderr);
         return;
     }
-    print_chain(stderr, exc, seen, 0);
+    PrintCtx *c = calloc(1, sizeof *c);
+    if (!c) return;
+    c->out = stderr;
+    print_rec(c, exc);
+    free(c);
     fflush(stderr);
 }
 

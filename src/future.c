@@ -42,6 +42,12 @@ int future_init(FutureObj *f, Value loop) {
     if (!loop || IS_NONE(loop)) {
         loop = loop_get_event_loop();
         if (!loop) return -1;
+    } else if (!obj_isinstance_type(loop, &LoopType)) {
+        /* CPython's future_init asks the loop loop.get_debug(): a loop that is not
+           one fails here (Future(loop=5): 'int' object has no attribute 'get_debug') */
+        Value d = obj_call_method_cstr(loop, "get_debug", 0);
+        if (!d) return -1;
+        decref(d);
     }
     setref(&f->loop, incref(loop));
     f->state = FUT_PENDING;
@@ -262,7 +268,7 @@ Value future_repr_info(Value fut) {
 static Value future_repr(Value self) {
     Value info = future_repr_info(self);
     if (!info) return VNULL;
-    Value r = str_from_fmt("<%s %S>", obj_type_name(self), info);
+    Value r = str_from_fmt("<%s %S>", aio_type_name(self), info);
     decref(info);
     return r;
 }
@@ -295,7 +301,7 @@ static void future_finalize(Obj *o) {
     if (!ctx) return;
     /* CPython's FutureObj_finalize: the type's name, and the key "future"
      * even for a task */
-    Value m = str_from_fmt("%s exception was never retrieved", obj_type_name(self));
+    Value m = str_from_fmt("%s exception was never retrieved", aio_type_name(self));
     if (!m) { err_clear(); decref(ctx); return; }
     dict_set_str(ctx, "message", m);
     decref(m);
@@ -488,8 +494,11 @@ static const GetSetDef future_getsets[] = {
 };
 
 Type FutureType = {
-    STATIC_TYPE_HEAD, .name = "Future", .flags = TF_GC | TF_BASETYPE, .size = sizeof(FutureObj),
-    .tp_new = future_tp_new, .tp_init = future_tp_init, .dealloc = future_dealloc,
+    /* tp_name is dotted as in CPython, which error messages show ("object of type
+       '_asyncio.Future' has no len()"); __name__ is "Future" (future_init_types).
+       A Future is iterable: iter(fut) is fut.__await__(), as in CPython. */
+    STATIC_TYPE_HEAD, .name = "_asyncio.Future", .flags = TF_GC | TF_BASETYPE, .size = sizeof(FutureObj),
+    .iter = future_await_iter, .tp_new = future_tp_new, .tp_init = future_tp_init, .dealloc = future_dealloc,
     .traverse = future_traverse, .clear = future_dealloc, .repr = future_repr,
     .finalize = future_finalize, .needs_finalize = future_needs_finalize,
     .dict_offset = offsetof(FutureObj, dict),
@@ -499,6 +508,21 @@ Type FutureType = {
 typedef struct { Obj h; Value fut; } FutureIterObj;
 
 Type FutureIterType;
+
+/* A static type of _asyncio whose tp_name is dotted ("_asyncio.Task"): __name__ and
+   __module__ are the parts, so the class shows as <class '_asyncio.Task'>. */
+void aio_ready_dotted(Type *t, const char *name) {
+    t->name_v = incref(str_intern_cstr(name));
+    t->module = incref(str_intern_cstr("_asyncio"));
+    type_ready(t);
+    dict_set(t->dict, NM.__module__, t->module);
+}
+
+/* type(x).__name__ as a C string: what reprs and "... exception was never retrieved" show. */
+const char *aio_type_name(Value v) {
+    Type *t = TYPE_OF(v);
+    return t->name_v && IS_STR(t->name_v) ? STR_DATA(t->name_v) : t->name;
+}
 
 Value future_await_iter(Value fut) {
     FutureIterObj *it = (FutureIterObj *)gc_alloc(&FutureIterType, sizeof *it);
@@ -570,17 +594,14 @@ static const MethodDef fi_methods[] = {
 };
 
 Type FutureIterType = {
-    STATIC_TYPE_HEAD, .name = "FutureIter", .flags = TF_GC, .size = sizeof(FutureIterObj),
+    STATIC_TYPE_HEAD, .name = "_asyncio.FutureIter", .flags = TF_GC, .size = sizeof(FutureIterObj),
     .dealloc = fi_dealloc, .traverse = fi_traverse, .iter = fi_iter, .iternext = fi_step,
 };
 
 void future_init_types(void) {
     type_add_methods(&FutureType, future_methods);
     type_add_getsets(&FutureType, future_getsets);
-    type_ready(&FutureType);
-    Value mod = str_intern_cstr("_asyncio");     /* <class '_asyncio.Future'>, as in CPython */
-    dict_set(FutureType.dict, NM.__module__, mod);
-    setref(&FutureType.module, incref(mod));
+    aio_ready_dotted(&FutureType, "Future");
     type_add_methods(&FutureIterType, fi_methods);
-    type_ready(&FutureIterType);
+    aio_ready_dotted(&FutureIterType, "FutureIter");
 }

@@ -21,6 +21,7 @@
 #include "names.h"
 #include "opcodes.h"
 #include "errors.h"
+#include "aio.h"
 
 static uint32_t next_gen_id = 1;
 static Value asyncgen_firstiter, asyncgen_finalizer;   /* sys.set_asyncgen_hooks */
@@ -371,6 +372,8 @@ static Value gen_repr(Value self) {
 
 static void gen_dealloc(Obj *o) {
     GenObj *g = (GenObj *)o;
+    /* the loop that saw its first iteration holds it weakly (src/loop.c) */
+    if (g->kind == GEN_KIND_ASYNC_GEN && g->ag_hooks_inited) aio_asyncgen_forget(o);
     if (g->frame) { g->frame->gen = NULL; decref(OBJ_VAL(g->frame)); g->frame = NULL; }
     clearref(&g->name); clearref(&g->qualname); clearref(&g->code);
     clearref(&g->exc_state.exc); clearref(&g->ag_finalizer);

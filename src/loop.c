@@ -711,8 +711,30 @@ static Value run_until_complete_cb(Value self, Value *args, size_t nargs, Value 
 
 static Value until_complete_cb;    /* the one callable, so remove_done_callback finds it */
 
+/* The loop of a future, as asyncio.futures._get_loop: get_loop(), else ._loop. */
+static Value future_loop_of(Value fut) {
+    if (future_check(fut)) return incref(AS_FUTURE(fut)->loop ? AS_FUTURE(fut)->loop : None);
+    Value m = obj_getattr_cstr(fut, "get_loop");
+    if (!m) {
+        err_clear();
+        return obj_getattr_cstr(fut, "_loop");
+    }
+    Value l = obj_call(m, NULL, 0, VNULL);
+    decref(m);
+    return l;
+}
+
 static Value ensure_future(Value v, Value loop) {
-    if (isfuture(v)) return incref(v);
+    if (isfuture(v)) {
+        /* (tasks._ensure_future with loop=: a future of another loop would never wake this one) */
+        Value fl = future_loop_of(v);
+        if (!fl) return VNULL;
+        decref(fl);
+        if (fl != loop)
+            return err_format(&Exc_ValueError, "The future belongs to a different loop than "
+                                               "the one specified as the loop argument");
+        return incref(v);
+    }
     Value it = VNULL;
     if (IS_TYPE(v, &CoroutineType) || IS_TYPE(v, &GeneratorType))    /* asyncio.iscoroutine */
         return obj_call_method_cstr(loop, "create_task", 1, v);
@@ -837,20 +859,113 @@ int loop_call_exception_handler(Value loop, Value context) {
 /* ======================================================================================
  * The loop object
  * ====================================================================================== */
+/* ---- the loops' async generators, held weakly --------------------------------------------------
+ * CPython's BaseEventLoop keeps them in a weakref.WeakSet: an async generator the program
+ * drops (say after `break` in `async for`) is finalized at once, and its finalizer hook
+ * schedules aclose(), so its `finally` runs soon, not at shutdown_asyncgens(). apy has no
+ * weak references: this table maps each generator to its loop and owns neither. gen.c
+ * forgets a generator when it is freed, a loop its generators when it is freed. */
+typedef struct { Obj *gen; LoopObj *loop; } AgEntry;
+#define AG_TOMB ((Obj *)1)
+static AgEntry *ag_tab;
+static size_t ag_cap, ag_used, ag_live; /* slots, slots used (live and tombstones), live */
+
+static size_t ag_hash(Obj *g) { return (size_t)(((uintptr_t)g >> 4) * 0x9E3779B97F4A7C15ull); }
+
+static AgEntry *ag_find(Obj *g) {
+    if (!ag_cap) return NULL;
+    for (size_t i = ag_hash(g) & (ag_cap - 1);; i = (i + 1) & (ag_cap - 1)) {
+        if (ag_tab[i].gen == g) return &ag_tab[i];
+        if (!ag_tab[i].gen) return NULL;
+    }
+}
+
+static int ag_add(Obj *g, LoopObj *l) {
+    AgEntry *e = ag_find(g);
+    if (e) {
+        if (e->loop != l) { e->loop->nasyncgens--; e->loop = l; l->nasyncgens++; }
+        return 0;
+    }
+    if ((ag_used + 1) * 2 > ag_cap) {     /* grow (and drop the tombstones) */
+        size_t live = 0;
+        for (size_t i = 0; i < ag_cap; i++) live += ag_tab[i].gen > AG_TOMB;
+        size_t cap = 16;
+        while (cap < (live + 1) * 4) cap *= 2;
+        AgEntry *t = gc_calloc(cap, sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < ag_cap; i++) {
+            if (ag_tab[i].gen <= AG_TOMB) continue;
+            size_t j = ag_hash(ag_tab[i].gen) & (cap - 1);
+            while (t[j].gen) j = (j + 1) & (cap - 1);
+            t[j] = ag_tab[i];
+        }
+        gc_free(ag_tab);
+        ag_tab = t; ag_cap = cap; ag_used = live;
+    }
+    size_t i = ag_hash(g) & (ag_cap - 1);
+    while (ag_tab[i].gen > AG_TOMB) i = (i + 1) & (ag_cap - 1);
+    if (!ag_tab[i].gen) ag_used++;
+    ag_tab[i].gen = g;
+    ag_tab[i].loop = l;
+    l->nasyncgens++;
+    ag_live++;
+    return 0;
+}
+
+static void ag_remove(AgEntry *e) {
+    e->loop->nasyncgens--;
+    e->gen = AG_TOMB;
+    e->loop = NULL;
+    if (--ag_live == 0) {                 /* none left: give the table back */
+        gc_free(ag_tab);
+        ag_tab = NULL;
+        ag_cap = ag_used = 0;
+    }
+}
+
+void aio_asyncgen_forget(Obj *gen) {
+    AgEntry *e = ag_find(gen);
+    if (e) ag_remove(e);
+}
+
+/* Forget every generator of a loop (its shutdown_asyncgens(), or the loop is freed). */
+static void ag_forget_loop(LoopObj *l) {
+    for (size_t i = 0; i < ag_cap && l->nasyncgens; i++)
+        if (ag_tab[i].gen > AG_TOMB && ag_tab[i].loop == l) ag_remove(&ag_tab[i]);   /* (may free the table: then ag_cap is 0) */
+}
+
+/* loop._asyncgens: a new set of the loop's live generators (CPython's WeakSet) */
+static Value lg_asyncgens(Value self) {
+    LoopObj *l = AS_LOOP(self);
+    Value s = set_new(VNULL);
+    for (size_t i = 0; s && i < ag_cap; i++)
+        if (ag_tab[i].gen > AG_TOMB && ag_tab[i].loop == l && set_add(s, OBJ_VAL(ag_tab[i].gen)) < 0)
+            clearref(&s);
+    return s;
+}
+
+static Value lm_forget_asyncgens(Value self, Value *args, size_t nargs, Value kw) {
+    if (args_no_kw("_forget_asyncgens", kw) || args_count("_forget_asyncgens", nargs, 0, 0)) return VNULL;
+    (void)args;
+    ag_forget_loop(AS_LOOP(self));
+    return none_new();
+}
+
 static void loop_dealloc(Obj *o) {
     LoopObj *l = (LoopObj *)o;
+    ag_forget_loop(l);
     while (l->rcount) decref(ready_pop(l));
     gc_free(l->ready);
     for (size_t i = 0; i < l->nheap; i++) decref(l->heap[i]);
     gc_free(l->heap);
-    clearref(&l->dict); clearref(&l->exception_handler); clearref(&l->asyncgens); clearref(&l->current_task);
+    clearref(&l->dict); clearref(&l->exception_handler); clearref(&l->current_task);
 }
 
 static void loop_traverse(Obj *o, VisitFn visit, void *arg) {
     LoopObj *l = (LoopObj *)o;
     for (size_t i = 0; i < l->rcount; i++) visit(l->ready[(l->rhead + i) % l->rcap], arg);
     for (size_t i = 0; i < l->nheap; i++) visit(l->heap[i], arg);
-    visit(l->dict, arg); visit(l->exception_handler, arg); visit(l->asyncgens, arg); visit(l->current_task, arg);
+    visit(l->dict, arg); visit(l->exception_handler, arg); visit(l->current_task, arg);
 }
 
 static void loop_clear(Obj *o) {
@@ -859,7 +974,7 @@ static void loop_clear(Obj *o) {
     while (l->rcount) decref(ready_pop(l));
     for (size_t i = 0; i < l->nheap; i++) decref(l->heap[i]);
     l->nheap = 0;
-    clearref(&l->dict); clearref(&l->exception_handler); clearref(&l->asyncgens);
+    clearref(&l->dict); clearref(&l->exception_handler);
 }
 
 static Value loop_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
@@ -868,8 +983,6 @@ static Value loop_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
     if (!l) return VNULL;
     l->virtual_time = vm.virtual_time;
     l->clock = monotonic() + vm_time_offset();
-    l->asyncgens = set_new(VNULL);
-    if (!l->asyncgens) { decref(OBJ_VAL(l)); return VNULL; }
     return OBJ_VAL(l);
 }
 
@@ -930,9 +1043,21 @@ static Value lm_call_soon(Value self, Value *args, size_t nargs, Value kw) {
 static Value lm_call_later(Value self, Value *args, size_t nargs, Value kw) {
     Value ctx;
     if (callback_args("call_later", args, nargs, kw, 1, &ctx) < 0) return VNULL;
-    double delay;
-    if (float_as_double(args[0], &delay) < 0) return VNULL;
-    return loop_call_at(self, loop_time(AS_LOOP(self)) + delay, args[1], args + 2, nargs - 2, ctx);
+    double delay, now = loop_time(AS_LOOP(self));
+    if (float_as_double(args[0], &delay) < 0) {
+        /* CPython computes self.time() + delay: its TypeError is the + operator's
+           ("unsupported operand type(s) for +: 'float' and 'str'") */
+        err_clear();
+        Value f = float_new(now);
+        Value sum = f ? obj_binop(f, args[0], OP_ADD) : VNULL;
+        decref(f);
+        if (!sum) return VNULL;
+        int r = float_as_double(sum, &delay);
+        decref(sum);
+        if (r < 0) return VNULL;
+        delay -= now;
+    }
+    return loop_call_at(self, now + delay, args[1], args + 2, nargs - 2, ctx);
 }
 
 static Value lm_call_at(Value self, Value *args, size_t nargs, Value kw) {
@@ -1031,14 +1156,15 @@ static Value lm_asyncgen_firstiter(Value self, Value *args, size_t nargs, Value 
     if (l->asyncgens_shutdown_called) {
         /* CPython warns (ResourceWarning) here; stay quiet but keep going */
     }
-    if (set_add(l->asyncgens, args[0]) < 0) return VNULL;
+    if (!IS_OBJ(args[0])) return err_format(&Exc_TypeError, "an async generator is required");
+    if (ag_add(AS_OBJ(args[0]), l) < 0) return VNULL;
     return none_new();
 }
 
 static Value lm_asyncgen_finalizer(Value self, Value *args, size_t nargs, Value kw) {
     if (args_no_kw("_asyncgen_finalizer_hook", kw) || args_count("_asyncgen_finalizer_hook", nargs, 1, 1)) return VNULL;
     LoopObj *l = AS_LOOP(self);
-    set_discard(l->asyncgens, args[0]);
+    if (IS_OBJ(args[0])) aio_asyncgen_forget(AS_OBJ(args[0]));
     if (l->closed) return none_new();
     Value aclose = obj_call_method(args[0], NM.aclose, NULL, 0);
     if (!aclose) return VNULL;
@@ -1071,6 +1197,7 @@ static const MethodDef loop_methods[] = {
     { "default_exception_handler", lm_default_exception_handler, 0 },
     { "_asyncgen_firstiter_hook", lm_asyncgen_firstiter, 0 },
     { "_asyncgen_finalizer_hook", lm_asyncgen_finalizer, 0 },
+    { "_forget_asyncgens", lm_forget_asyncgens, 0 },
     { "_run_once", lm_run_once, 0 },
     { NULL, NULL, 0 }
 };
@@ -1086,7 +1213,6 @@ static Value lg_scheduled(Value self) {
     return list_from_array(l->heap, l->nheap);
 }
 static Value lg_stopping(Value self) { return bool_new(AS_LOOP(self)->stopping); }
-static Value lg_asyncgens(Value self) { return incref(AS_LOOP(self)->asyncgens); }
 static Value lg_shutdown_called(Value self) { return bool_new(AS_LOOP(self)->asyncgens_shutdown_called); }
 static int ls_shutdown_called(Value self, Value v) {
     int t = v ? obj_truth(v) : 0;

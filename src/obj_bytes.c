@@ -12,12 +12,19 @@
 #include "gc.h"
 #include "vm.h"
 #include "names.h"
+#include "containers.h"
 #include "ast.h"
 #include "text_internal.h"
 
 #define B_DATA(v) (AS_BYTES(v)->data)
 #define B_LEN(v)  (AS_BYTES(v)->len)
-#define IS_BYTES(v) IS_TYPE(v, &BytesType)
+/* bytes or a subclass; an exact bytes is what a result may share with an argument */
+#define IS_BYTES(v) (IS_TYPE(v, &BytesType) || (IS_OBJ(v) && type_is_subtype(AS_OBJ(v)->type, &BytesType)))
+#define IS_EXACT_BYTES(v) IS_TYPE(v, &BytesType)
+/* v itself if it is an exact bytes, else an exact copy */
+static Value bytes_exact(Value v) {
+    return IS_EXACT_BYTES(v) ? incref(v) : bytes_new(B_DATA(v), B_LEN(v));
+}
 
 static Value g_empty_bytes;
 
@@ -50,7 +57,7 @@ Value bytes_new(const void *data, size_t len) {
 }
 
 static Value bytes_sub(Value v, size_t b0, size_t b1) {
-    if (b0 == 0 && b1 == B_LEN(v)) return incref(v);
+    if (b0 == 0 && b1 == B_LEN(v)) return bytes_exact(v);
     return bytes_new(B_DATA(v) + b0, b1 - b0);
 }
 
@@ -191,8 +198,8 @@ static Value bytes_binop(Value a, Value b, int op) {
             return err_format(&Exc_TypeError, "can't concat %T to bytes", b);
         }
         size_t la = B_LEN(a), lb = B_LEN(b);
-        if (lb == 0) return incref(a);
-        if (la == 0) return incref(b);
+        if (lb == 0) return bytes_exact(a);
+        if (la == 0) return bytes_exact(b);
         if (la > (size_t)INTPTR_MAX - lb) return err_no_memory();
         BytesObj *r = bytes_alloc(la + lb);
         if (!r) return VNULL;
@@ -203,8 +210,11 @@ static Value bytes_binop(Value a, Value b, int op) {
     case OP_MUL: {
         Value s = IS_BYTES(a) ? a : b, n = IS_BYTES(a) ? b : a;
         if (!int_check(n) && !(IS_OBJ(n) && type_lookup(TYPE_OF(n), NM.__index__))) {
-            if (IS_OBJ(n) && (AS_OBJ(n)->type->flags & TF_HEAPTYPE)) return incref(NotImplemented);
-            if (IS_BYTES(n)) return incref(NotImplemented);
+            if (s == a && IS_OBJ(n) && (AS_OBJ(n)->type->flags & TF_HEAPTYPE)) {
+                Value m = type_lookup(AS_OBJ(n)->type, NM.__rmul__);   /* a class statement's own */
+                if (m && !IS_TYPE(m, &SlotWrapperType)) return incref(NotImplemented);
+            }
+            if (s == b && seq_repeats(a)) return incref(NotImplemented);   /* a's * names b */
             return err_format(&Exc_TypeError, "can't multiply sequence by non-int of type '%T'", n);
         }
         intptr_t count;
@@ -217,7 +227,7 @@ static Value bytes_binop(Value a, Value b, int op) {
         }
         size_t len = B_LEN(s);
         if (count <= 0 || len == 0) return bytes_new("", 0);
-        if (count == 1) return incref(s);
+        if (count == 1) return bytes_exact(s);
         if ((size_t)count > (size_t)INTPTR_MAX / len) return err_format(&Exc_OverflowError, "repeated bytes are too long");
         size_t total = len * (size_t)count;
         BytesObj *r = bytes_alloc(total);
@@ -278,8 +288,26 @@ fail:
     return VNULL;
 }
 
+static Value bytes_tp_new_exact(Value *args, size_t nargs, Value kwnames);
+
+/* bytes(...) for bytes itself, or a subclass: build the value, then copy it
+ * into an instance of the subclass (whose __dict__ slot, if any, follows
+ * the data: type.c). */
 static Value bytes_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
-    (void)t;
+    Value v = bytes_tp_new_exact(args, nargs, kwnames);
+    if (!v || t == &BytesType) return v;
+    size_t len = B_LEN(v);
+    BytesObj *r = (BytesObj *)gc_alloc(t, type_varsize_alloc(t, offsetof(BytesObj, data) + len + 1));
+    if (r) {
+        r->len = len;
+        r->hash = -1;
+        memcpy(r->data, B_DATA(v), len + 1);
+    }
+    decref(v);
+    return r ? OBJ_VAL(r) : VNULL;
+}
+
+static Value bytes_tp_new_exact(Value *args, size_t nargs, Value kwnames) {
     static const char *const names[] = {"source", "encoding", "errors"};
     Value a[3];
     if (kwargs_bind("bytes", args, nargs, kwnames, names, 3, 3, a) < 0) return VNULL;
@@ -298,7 +326,7 @@ static Value bytes_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
     }
     if (a[1]) return err_format(&Exc_TypeError, "encoding without a string argument");
     if (a[2]) return err_format(&Exc_TypeError, "errors without a string argument");
-    if (IS_BYTES(x)) return incref(x);
+    if (IS_BYTES(x)) return bytes_exact(x);
     Value dunder_bytes = str_intern_cstr("__bytes__");
     if (IS_OBJ(x) && dunder_bytes && type_lookup(TYPE_OF(x), dunder_bytes)) {
         Value r = obj_call_method(x, dunder_bytes, NULL, 0);
@@ -659,7 +687,7 @@ static Value bm_replace(Value self, Value *args, size_t nargs, Value kw) {
             i = (size_t)r + ol;
             done++;
         }
-        if (done == 0) { sb_free(&b); return incref(self); }
+        if (done == 0) { sb_free(&b); return bytes_exact(self); }
         sb_add(&b, (const char *)d + i, len - i);
     }
     if (b.failed) { sb_free(&b); return VNULL; }
@@ -760,7 +788,11 @@ static Value bm_isupper(Value self, Value *args, size_t nargs, Value kw) {
 static Value bm_getnewargs(Value self, Value *args, size_t nargs, Value kw) {
     (void)args; (void)kw;
     if (argc_none("bytes.__getnewargs__", nargs) < 0) return VNULL;
-    return tuple_pack(1, self);
+    Value b = bytes_exact(self);      /* a subclass's instance: a plain copy, as CPython */
+    if (!b) return VNULL;
+    Value r = tuple_pack(1, b);
+    decref(b);
+    return r;
 }
 
 /* ===== iterator ============================================================================== */
@@ -815,6 +847,7 @@ static const MethodDef bi_methods[] = {
 Type BytesType = {
     STATIC_TYPE_HEAD,
     .name = "bytes",
+    .flags = TF_BASETYPE,
     .size = sizeof(BytesObj),
     .tp_new = bytes_tp_new,
     .repr = bytes_repr,

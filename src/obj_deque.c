@@ -534,7 +534,7 @@ static Value deque_binop(Value a, Value b, int op) {
         if (other == b && user_operand(b)) {
             Value r = other_operand_slot(a, b, base);
             if (r != NotImplemented) return r;
-        }
+        } else if (other == a && seq_repeats(a)) return incref(NotImplemented);   /* a's * names b */
         return err_format(&Exc_TypeError, "can't multiply sequence by non-int of type '%s'",
                           obj_type_name(other));
     }

@@ -172,8 +172,7 @@ static Value exc_repr(Value self) {
     ExcObj *e = AS_EXC(self);
     Type *t = TYPE_OF(self);
     const char *name = t->name;
-    if (type_is_subtype(t, &Exc_BaseExceptionGroup) && e->msg && e->value)
-        return str_from_fmt("%s(%R, %R)", name, e->msg, e->value);
+    /* (a group's repr is its args', as in CPython 3.11: the sequence as it was given) */
     size_t n = e->args ? TUPLE_LEN(e->args) : 0;
     if (n == 1) return str_from_fmt("%s(%R)", name, TUPLE_ITEMS(e->args)[0]);
     if (n == 0) return str_from_fmt("%s()", name);
@@ -337,7 +336,9 @@ static Value group_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
     }
     ExcObj *e = (ExcObj *)gc_alloc(t, t->size);
     if (!e) { decref(excs); return VNULL; }
-    e->args = tuple_pack(2, args[0], excs);
+    /* args keeps the sequence as given, as CPython does: the repr of a group made
+       from a list shows the list (TaskGroup's ExceptionGroup('...', [ValueError()])). */
+    e->args = tuple_pack(2, args[0], args[1]);
     e->msg = incref(args[0]);
     e->value = excs;
     return OBJ_VAL(e);

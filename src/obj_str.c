@@ -20,6 +20,7 @@
 #include "gc.h"
 #include "vm.h"
 #include "names.h"
+#include "containers.h"
 #include "ast.h"
 #include "text_internal.h"
 #include "unicode_db.h"
@@ -863,9 +864,13 @@ static Value str_richcmp(Value a, Value b, RichCmpOp op) {
 
 /* Does the other operand's class define the reflected dunder? Then it gets
  * its chance (return NotImplemented); otherwise we raise CPython's message. */
+/* Whether a class statement gave other's type the reflected dunder (a
+ * built-in base's slot wrapper does not count: list's __rmul__ never
+ * answers 'a' * L()). */
 static bool has_reflected(Value other, Value name) {
-    return IS_OBJ(other) && (AS_OBJ(other)->type->flags & TF_HEAPTYPE) &&
-           type_lookup(AS_OBJ(other)->type, name) != VNULL;
+    if (!IS_OBJ(other) || !(AS_OBJ(other)->type->flags & TF_HEAPTYPE)) return false;
+    Value m = type_lookup(AS_OBJ(other)->type, name);
+    return m && !IS_TYPE(m, &SlotWrapperType);
 }
 
 static bool index_like(Value v) {
@@ -883,7 +888,7 @@ static Value str_binop(Value a, Value b, int op) {
         Value s = str_check(a) ? a : b, n = str_check(a) ? b : a;
         if (!index_like(n)) {
             if (s == a && has_reflected(n, NM.__rmul__)) return incref(NotImplemented);
-            if (str_check(n)) return incref(NotImplemented);
+            if (s == b && seq_repeats(a)) return incref(NotImplemented);   /* a's * names b */
             return err_format(&Exc_TypeError, "can't multiply sequence by non-int of type '%T'", n);
         }
         intptr_t count;
@@ -1077,7 +1082,8 @@ Value str_decode(const void *data, size_t len, Value encoding, const char *error
 static Value str_tp_new_exact(Value *args, size_t nargs, Value kwnames);
 
 /* str(...) for str itself, or a subclass: build the text, then copy it into
- * an instance of the subclass (which has no __dict__: its data is inline). */
+ * an instance of the subclass (whose __dict__ slot, if any, follows the
+ * data: type.c). */
 static Value str_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
     Value v = str_tp_new_exact(args, nargs, kwnames);
     if (!v || t == &StrType) return v;
@@ -1087,7 +1093,7 @@ static Value str_tp_new(Type *t, Value *args, size_t nargs, Value kwnames) {
         return VNULL;
     }
     StrObj *src = AS_STR(v);
-    StrObj *r = (StrObj *)gc_alloc(t, sizeof(StrObj) + src->len + 1);
+    StrObj *r = (StrObj *)gc_alloc(t, type_varsize_alloc(t, offsetof(StrObj, data) + src->len + 1));
     if (r) {
         r->len = src->len;
         r->nchars = src->nchars;
@@ -1109,7 +1115,7 @@ static Value str_tp_new_exact(Value *args, size_t nargs, Value kwnames) {
         if (a[i] && !str_check(a[i]))
             return err_format(&Exc_TypeError, "str() argument '%s' must be str, not %T", names[i], a[i]);
     }
-    if (!IS_TYPE(a[0], &BytesType))
+    if (!IS_OBJ(a[0]) || !obj_isinstance_type(a[0], &BytesType))
         return err_format(&Exc_TypeError, "decoding to str: need a bytes-like object, %T found", a[0]);
     return str_decode(AS_BYTES(a[0])->data, AS_BYTES(a[0])->len, a[1], a[2] ? STR_DATA(a[2]) : NULL);
 }
@@ -2032,7 +2038,12 @@ static Value m_dunder_format(Value self, Value *args, size_t nargs, Value kw) {
 static Value m_getnewargs(Value self, Value *args, size_t nargs, Value kw) {
     (void)args; (void)kw;
     if (argc_none("str.__getnewargs__", nargs) < 0) return VNULL;
-    return tuple_pack(1, self);
+    /* a subclass's instance: a plain copy, as CPython */
+    Value s = IS_STR(self) ? incref(self) : str_new(STR_DATA(self), STR_LEN(self));
+    if (!s) return VNULL;
+    Value r = tuple_pack(1, s);
+    decref(s);
+    return r;
 }
 
 /* ===== str.format ============================================================================

@@ -25,17 +25,11 @@ static Value empty_tuple;
 /* ===== construction ================================================================ */
 
 static Value tuple_alloc(Type *t, size_t n) {
-    size_t base = t->size;
-    if (base < sizeof(TupleObj)) base = sizeof(TupleObj);
-    /* A heap subclass's __dict__ slot sits right after the fixed part, which
-     * is where the items live: until type.c places it after the items,
-     * refuse rather than corrupt memory. */
-    if (t != &TupleType && n > 0 && t->dict_offset >= offsetof(TupleObj, items))
-        return err_format(&Exc_TypeError, "instances of tuple subclass '%s' are not supported yet",
-                          t->name);
+    size_t base = offsetof(TupleObj, items);
     if (n > (SIZE_MAX - base) / sizeof(Value) || n > (size_t)INTPTR_MAX / sizeof(Value))
         return err_no_memory();
-    TupleObj *tp = (TupleObj *)gc_alloc(t, base + n * sizeof(Value));
+    /* a subclass's __dict__ slot, if any, follows the items (type.c) */
+    TupleObj *tp = (TupleObj *)gc_alloc(t, type_varsize_alloc(t, base + n * sizeof(Value)));
     if (!tp) return VNULL;
     tp->len = n;
     tp->hash = -1;
@@ -296,7 +290,7 @@ static Value tuple_binop(Value a, Value b, int op) {
         if (other == b) {
             Value r = other_operand_slot(a, b, op);
             if (r != NotImplemented) return r;
-        }
+        } else if (seq_repeats(a)) return incref(NotImplemented);   /* a's * names b */
         return err_format(&Exc_TypeError, "can't multiply sequence by non-int of type '%s'",
                           obj_type_name(other));
     }

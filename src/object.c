@@ -552,7 +552,11 @@ Value obj_format(Value v, Value spec) {
 Value obj_id(Value v) { return int_from_u64((uint64_t)v); }
 
 Value obj_new_instance(Type *t) {
-    Obj *o = gc_alloc(t, t->size);
+    size_t size = t->size;
+    /* room for the __dict__ slot of an empty tuple, str or bytes subclass
+     * (type_var_dict_slot: after the NUL, aligned), should one get here */
+    if (t->dict_offset >= DICTOFF_VAR) size += 2 * sizeof(Value);
+    Obj *o = gc_alloc(t, size);
     return o ? OBJ_VAL(o) : VNULL;
 }
 

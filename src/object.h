@@ -57,7 +57,8 @@ struct Type {
     Value doc;
     uint32_t flags;
     uint32_t size;           /* bytes per instance (excluding the GC head) */
-    uint32_t dict_offset;    /* offset of a Value slot holding __dict__, 0 = none */
+    uint32_t dict_offset;    /* offset of a Value slot holding __dict__, 0 = none, or one of
+                                the DICTOFF_* markers below: use type_dict_slot() */
     uint32_t version;        /* attribute-cache tag; 0 = unassigned (the class or a base changed) */
     struct Type **subclasses;/* weak: direct subclasses, to invalidate their caches */
     uint32_t nsubclasses, capsubclasses;
@@ -95,6 +96,26 @@ struct Type {
     Value (*binop)(Value a, Value b, int op);  /* op: BinOpKind [+ BINOP_INPLACE]; a or b is of this type */
     Value (*unop)(Value a, UnaryOp op);
 };
+
+/* Subclasses of the variable-sized types (tuple, str, bytes) keep their
+ * items inline right after the fixed header, where a __dict__ slot would
+ * go: as CPython's negative tp_dictoffset, their __dict__ slot follows the
+ * variable part, at an address computed from the object's length. Such a
+ * type's dict_offset is one of these markers (all >= DICTOFF_VAR); an
+ * instance is allocated with type_varsize_alloc() bytes. */
+#define DICTOFF_VAR    0xFFFFFFF0u
+#define DICTOFF_TUPLE  (DICTOFF_VAR + 1)
+#define DICTOFF_STR    (DICTOFF_VAR + 2)
+#define DICTOFF_BYTES  (DICTOFF_VAR + 3)
+Value *type_var_dict_slot(Obj *o, uint32_t dict_offset);   /* type.c: the slot after the items */
+size_t type_varsize_alloc(Type *t, size_t size);          /* size (header + items) plus the slot, if t has one */
+/* The one way to find an instance's __dict__ slot: NULL if its type has none. */
+static inline Value *type_dict_slot(Type *t, Obj *o) {
+    uint32_t off = t->dict_offset;
+    if (!off) return NULL;
+    if (off >= DICTOFF_VAR) return type_var_dict_slot(o, off);
+    return (Value *)((char *)o + off);
+}
 
 /* Static types are immortal objects of type `type`:
  *     Type ListType = { STATIC_TYPE_HEAD, .name = "list", .size = sizeof(ListObj), ... };

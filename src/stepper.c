@@ -142,7 +142,7 @@ static Value running_loop(void) { return vm.running_loop ? OBJ_VAL((Obj *)vm.run
 /* The frames of a task's await chain, innermost last; `fut` gets the future at its end. */
 static Value future_iter_future(Value it) {
     /* future.c's FutureIterObj { Obj h; Value fut; }: what `await fut` is waiting on */
-    if (IS_OBJ(it) && strcmp(TYPE_OF(it)->name, "FutureIter") == 0) return ((struct { Obj h; Value fut; } *)AS_OBJ(it))->fut;
+    if (IS_OBJ(it) && TYPE_OF(it) == &FutureIterType) return ((struct { Obj h; Value fut; } *)AS_OBJ(it))->fut;
     return VNULL;
 }
 
@@ -206,8 +206,9 @@ static bool refers_to(Value x, Value v, int depth) {
             }
         return false;
     }
-    if ((t->flags & TF_HEAPTYPE) && t->dict_offset && !future_check(x)) {
-        Value dd = *(Value *)((char *)AS_OBJ(x) + t->dict_offset);
+    Value *ds = (t->flags & TF_HEAPTYPE) && !future_check(x) ? type_dict_slot(t, AS_OBJ(x)) : NULL;
+    if (ds) {
+        Value dd = *ds;
         if (dd && IS_DICT(dd)) {
             size_t pos = 0;
             Value k, val;

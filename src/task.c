@@ -460,7 +460,7 @@ static Value task_repr(Value self) {
     size_t statelen = sp ? (size_t)(sp - s) : STR_LEN(info);
     StrBuf b;
     sb_init(&b);
-    sb_addf(&b, "<%s ", obj_type_name(self));
+    sb_addf(&b, "<%s ", aio_type_name(self));
     if (t->num_cancels_requested > 0 && t->fut.state == FUT_PENDING) sb_adds(&b, "cancelling");
     else sb_add(&b, s, statelen);
     sb_adds(&b, " name=");
@@ -652,7 +652,8 @@ static const GetSetDef task_getsets[] = {
 };
 
 Type TaskType = {
-    STATIC_TYPE_HEAD, .name = "Task", .flags = TF_GC | TF_BASETYPE, .size = sizeof(TaskObj),
+    /* dotted tp_name, as Future's (src/future.c) */
+    STATIC_TYPE_HEAD, .name = "_asyncio.Task", .flags = TF_GC | TF_BASETYPE, .size = sizeof(TaskObj),
     .base = &FutureType, .tp_new = task_tp_new, .tp_init = task_tp_init, .dealloc = task_dealloc,
     .traverse = task_traverse, .clear = task_clear, .repr = task_repr,
     .finalize = task_finalize, .needs_finalize = task_needs_finalize,
@@ -662,8 +663,5 @@ Type TaskType = {
 void task_init_types(void) {
     type_add_methods(&TaskType, task_methods);
     type_add_getsets(&TaskType, task_getsets);
-    type_ready(&TaskType);
-    Value mod = str_intern_cstr("_asyncio");     /* <class '_asyncio.Task'>, as in CPython */
-    dict_set(TaskType.dict, NM.__module__, mod);
-    setref(&TaskType.module, incref(mod));
+    aio_ready_dotted(&TaskType, "Task");
 }

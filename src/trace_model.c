@@ -88,10 +88,9 @@ void tv_future_name(TBuf *b, Value fut) {
     if (task_check(fut)) tv_task_name(b, fut);
     else if (future_check(fut)) {
         /* a subclass (gather's _GatheringFuture) shows its class */
-        const char *tn = TYPE_OF(fut) == &FutureType ? "Future" : TYPE_OF(fut)->name;
-        tb_printf(b, "%s-%u", tn, (unsigned)AS_FUTURE(fut)->id);
+        tb_printf(b, "%s-%u", aio_type_name(fut), (unsigned)AS_FUTURE(fut)->id);
     }
-    else tb_printf(b, "<%s object>", obj_type_name(fut));
+    else tb_printf(b, "<%s object>", aio_type_name(fut));
 }
 
 static const char *str_or(Value s, const char *dflt) { return s && IS_STR(s) ? STR_DATA(s) : dflt; }
@@ -199,9 +198,10 @@ static void describe(TBuf *b, Value v, int depth) {
         describe(b, ((struct { Obj h; Value value; } *)AS_OBJ(v))->value, depth);
         return;
     }
-    if ((t->flags & TF_HEAPTYPE) && t->dict_offset) {
+    Value *ds = (t->flags & TF_HEAPTYPE) ? type_dict_slot(t, AS_OBJ(v)) : NULL;
+    if (ds) {
         /* a partial (functools.partial, asyncio's _partial): its function and arguments */
-        Value d = *(Value *)((char *)AS_OBJ(v) + t->dict_offset);
+        Value d = *ds;
         Value fn = d && IS_DICT(d) ? dict_get_str(d, "func") : VNULL;
         if (fn && obj_callable(fn)) {
             Value args = dict_get_str(d, "args");

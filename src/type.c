@@ -147,6 +147,8 @@ static Value int_result(intptr_t n) { return n < 0 ? VNULL : int_from_i64(n); }
 
 static Value status_result(int r) { return r < 0 ? VNULL : none_new(); }
 
+static bool repeat_wrapper_bad_arg(Type *t, int op, Value arg);
+
 static Value wrapper_call(Value self, Value *args, size_t nargs, Value kwnames) {
     SlotWrapperObj *w = (SlotWrapperObj *)AS_OBJ(self);
     Type *t = w->owner;
@@ -158,6 +160,12 @@ static Value wrapper_call(Value self, Value *args, size_t nargs, Value kwnames) 
         Type *sub = (Type *)AS_OBJ(cls);
         if (!type_is_subtype(sub, t))
             return err_format(&Exc_TypeError, "%s.__new__(%s): %s is not a subtype of %s", t->name, sub->name, sub->name, t->name);
+        /* As CPython: the nearest built-in base must make instances the way
+         * t does (object.__new__(a tuple subclass) would lay one out wrong). */
+        Type *sb = sub;
+        while (sb && (sb->flags & TF_HEAPTYPE)) sb = sb->base;
+        if (sb && sb->tp_new != t->tp_new)
+            return err_format(&Exc_TypeError, "%s.__new__(%s) is not safe, use %s.__new__()", t->name, sub->name, sub->name);
         return t->tp_new(sub, args + 1, nargs - 1, kwnames);
     }
     if (nargs < 1)
@@ -212,9 +220,12 @@ static Value wrapper_call(Value self, Value *args, size_t nargs, Value kwnames) 
         int r = t->contains(obj, args[0]);
         return r < 0 ? VNULL : bool_new(r);
     }
-    case SW_BINOP: return want_args(w, nargs, 1) ? VNULL : t->binop(obj, args[0], w->op);
-    case SW_RBINOP: return want_args(w, nargs, 1) ? VNULL : t->binop(args[0], obj, w->op);
-    case SW_IBINOP: return want_args(w, nargs, 1) ? VNULL : t->binop(obj, args[0], w->op | BINOP_INPLACE);
+    case SW_BINOP: return want_args(w, nargs, 1) || repeat_wrapper_bad_arg(t, w->op, args[0]) ? VNULL :
+                          t->binop(obj, args[0], w->op);
+    case SW_RBINOP: return want_args(w, nargs, 1) || repeat_wrapper_bad_arg(t, w->op, args[0]) ? VNULL :
+                           t->binop(args[0], obj, w->op);
+    case SW_IBINOP: return want_args(w, nargs, 1) || repeat_wrapper_bad_arg(t, w->op, args[0]) ? VNULL :
+                           t->binop(obj, args[0], w->op | BINOP_INPLACE);
     case SW_UNOP: return want_args(w, nargs, 0) ? VNULL : t->unop(obj, (UnaryOp)w->op);
     case SW_NEW: break;
     }
@@ -319,25 +330,42 @@ static uint32_t supported_binops(Type *t) {
     if (t == &DictType) return OPS(OP_BITOR);
     if (t == &DictKeysType || t == &DictItemsType) return OPS(OP_BITOR, OP_BITAND, OP_SUB, OP_BITXOR);
     if (t == &SetType || t == &FrozenSetType) return OPS(OP_BITOR, OP_BITAND, OP_SUB, OP_BITXOR);
-    if (t == &FloatType || t == &ComplexType)
-        return OPS(OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW, OP_FLOORDIV);
+    if (t == &FloatType) return OPS(OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW, OP_FLOORDIV);
+    if (t == &ComplexType) return OPS(OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW);
     if (t == &DequeType) return OPS(OP_ADD, OP_MUL);
     return (1u << OP__BINARY_COUNT) - 1;      /* int and the rest: every operator */
 }
 
-/* The reflected forms among those: deque, with only sequence slots
- * (sq_concat, sq_repeat), has __rmul__ but no __radd__. */
+/* The reflected forms among those: the sequences, whose + and * are
+ * CPython's sq_concat and sq_repeat, have __rmul__ (and str and bytes
+ * __rmod__) but no __radd__. */
 static uint32_t reflected_binops(Type *t) {
-    if (t == &DequeType) return OPS(OP_MUL);
+    if (t == &DequeType || t == &ListType || t == &TupleType) return OPS(OP_MUL);
+    if (t == &StrType || t == &BytesType) return OPS(OP_MUL, OP_MOD);
     return supported_binops(t);
 }
 
-/* The in-place forms with a wrapper of their own (deque's sq_inplace_concat
- * and sq_inplace_repeat: `super().__iadd__(x)` in a subclass); the other
- * types reach `+=` through their plain slot only. */
+/* The in-place forms with a wrapper of their own, as in CPython: the
+ * mutable sequences' sq_inplace_concat and sq_inplace_repeat
+ * (`l.__iadd__(x)`, `super().__iadd__(x)` in a subclass), the mutable
+ * sets' and dict's in-place operators. The other types reach `+=` through
+ * their plain slot only. */
 static uint32_t inplace_binops(Type *t) {
-    if (t == &DequeType) return OPS(OP_ADD, OP_MUL);
+    if (t == &DequeType || t == &ListType) return OPS(OP_ADD, OP_MUL);
+    if (t == &SetType) return OPS(OP_BITOR, OP_BITAND, OP_SUB, OP_BITXOR);
+    if (t == &DictType) return OPS(OP_BITOR);
     return 0;
+}
+
+/* A sequence's * seen as a dunder: CPython's wrapper of sq_repeat wants an
+ * index ('str' object cannot be interpreted as an integer), where the
+ * operator says "can't multiply sequence by non-int". */
+static bool repeat_wrapper_bad_arg(Type *t, int op, Value arg) {
+    if (op != OP_MUL || !(t == &ListType || t == &TupleType || t == &StrType || t == &BytesType || t == &DequeType))
+        return false;
+    if (int_check(arg) || (IS_OBJ(arg) && type_lookup(TYPE_OF(arg), NM.__index__))) return false;
+    err_format(&Exc_TypeError, "'%s' object cannot be interpreted as an integer", obj_type_name(arg));
+    return true;
 }
 
 /* Give a static type's dict a wrapper for each slot it defines itself. */
@@ -477,10 +505,30 @@ void type_add_getsets(Type *t, const GetSetDef *defs) {
 /* ======================================================================================
  * Generic attribute access
  * ====================================================================================== */
+/* The __dict__ slot of a tuple, str or bytes subclass instance: right after
+ * the items (the NUL that ends a str's or bytes' data included), aligned. */
+#define VALUE_ALIGN(n) (((n) + sizeof(Value) - 1) / sizeof(Value) * sizeof(Value))
+
+Value *type_var_dict_slot(Obj *o, uint32_t dict_offset) {
+    size_t end;
+    switch (dict_offset) {
+    case DICTOFF_TUPLE: end = offsetof(TupleObj, items) + ((TupleObj *)o)->len * sizeof(Value); break;
+    case DICTOFF_STR:   end = offsetof(StrObj, data) + ((StrObj *)o)->len + 1; break;
+    case DICTOFF_BYTES: end = offsetof(BytesObj, data) + ((BytesObj *)o)->len + 1; break;
+    default: return NULL;
+    }
+    return (Value *)((char *)o + VALUE_ALIGN(end));
+}
+
+size_t type_varsize_alloc(Type *t, size_t size) {
+    if (t->dict_offset < DICTOFF_VAR) return size;
+    if (size > SIZE_MAX / 4) return SIZE_MAX / 2;   /* gc_alloc refuses it */
+    return VALUE_ALIGN(size) + sizeof(Value);
+}
+
 static inline Value *dict_slot(Value self) {
-    Type *t = TYPE_OF(self);
-    if (!t->dict_offset || !IS_OBJ(self)) return NULL;
-    return (Value *)((char *)AS_OBJ(self) + t->dict_offset);
+    if (!IS_OBJ(self)) return NULL;
+    return type_dict_slot(TYPE_OF(self), AS_OBJ(self));
 }
 
 Value obj_dict_of(Value self) {
@@ -640,15 +688,26 @@ static Value object_richcmp(Value a, Value b, RichCmpOp op) {
 
 static Value object_get_class(Value self) { return incref(OBJ_VAL(TYPE_OF(self))); }
 
+static Type *layout_base(Type *t);
+
 static int object_set_class(Value self, Value v) {
     if (!v || !IS_OBJ(v) || !obj_isinstance_type(v, &TypeType)) {
         err_format(&Exc_TypeError, "__class__ must be set to a class");
         return -1;
     }
     Type *nt = (Type *)AS_OBJ(v), *ot = TYPE_OF(self);
-    if (!(nt->flags & TF_HEAPTYPE) || !(ot->flags & TF_HEAPTYPE) || nt->size != ot->size ||
-        nt->dict_offset != ot->dict_offset) {
+    if (!(nt->flags & TF_HEAPTYPE) || !(ot->flags & TF_HEAPTYPE)) {
         err_format(&Exc_TypeError, "__class__ assignment only supported for mutable types or ModuleType subclasses");
+        return -1;
+    }
+    /* As CPython: the __dict__ of a subclass of a type whose instances it
+     * sizes by their items (tuple, bytes, int) sits past them, and CPython
+     * calls no two such classes compatible. */
+    Type *lb = layout_base(ot);
+    bool var_dict = nt != ot && ot->dict_offset && !lb->dict_offset &&
+                    (lb == &TupleType || lb == &BytesType || lb == &IntType);
+    if (var_dict || layout_base(nt) != lb || nt->size != ot->size || nt->dict_offset != ot->dict_offset) {
+        err_format(&Exc_TypeError, "__class__ assignment: '%s' object layout differs from '%s'", nt->name, ot->name);
         return -1;
     }
     incref(v);
@@ -1072,13 +1131,19 @@ static Type *layout_base(Type *t) {
     return t;
 }
 
+/* The instance dict slot a heap type added (NULL when its static base has
+ * the slot itself and looks after it). Of a tuple subclass's instance, it
+ * is read before the base clears the items (the length stays as it was). */
+static Value *added_dict_slot(Type *t, Type *sb, Obj *o) {
+    if (!t->dict_offset || sb->dict_offset == t->dict_offset) return NULL;
+    return type_dict_slot(t, o);
+}
+
 static void subtype_dealloc(Obj *o) {
     Type *t = o->type;
     Type *sb = static_base(t);
-    if (t->dict_offset && (!sb->dict_offset || sb->dict_offset != t->dict_offset)) {
-        Value *slot = (Value *)((char *)o + t->dict_offset);
-        clearref(slot);
-    }
+    Value *slot = added_dict_slot(t, sb, o);
+    if (slot) clearref(slot);
     if (sb->dealloc) sb->dealloc(o);
 }
 
@@ -1086,19 +1151,16 @@ static void subtype_traverse(Obj *o, VisitFn visit, void *arg) {
     Type *t = o->type;
     Type *sb = static_base(t);
     visit(OBJ_VAL(t), arg);
-    if (t->dict_offset && (!sb->dict_offset || sb->dict_offset != t->dict_offset)) {
-        visit(*(Value *)((char *)o + t->dict_offset), arg);
-    }
+    Value *slot = added_dict_slot(t, sb, o);
+    if (slot) visit(*slot, arg);
     if (sb->traverse) sb->traverse(o, visit, arg);
 }
 
 static void subtype_clear(Obj *o) {
     Type *t = o->type;
     Type *sb = static_base(t);
-    if (t->dict_offset && (!sb->dict_offset || sb->dict_offset != t->dict_offset)) {
-        Value *slot = (Value *)((char *)o + t->dict_offset);
-        clearref(slot);
-    }
+    Value *slot = added_dict_slot(t, sb, o);
+    if (slot) clearref(slot);
     if (sb->clear) sb->clear(o);
 }
 
@@ -1271,6 +1333,32 @@ static Type *solid_base(Type *t) {
     return s ? s : &ObjectType;
 }
 
+/* Whether a class statement's __slots__ (VNULL: none) leaves room for an
+ * instance __dict__: not when it is empty. Named slots are not
+ * implemented: such a class still gets a dict, and the names are not
+ * enforced. A subclass of a type whose instances CPython sizes by their
+ * items (`varbase`: tuple, bytes, int) takes none, as in CPython; -1 =
+ * TypeError. */
+static int slots_want_dict(Value slots, Type *varbase) {
+    if (!slots) return 1;
+    Value one[1] = { slots }, *names;
+    size_t n;
+    if (IS_STR(slots)) { names = one; n = 1; }
+    else if (IS_TYPE(slots, &TupleType)) { names = TUPLE_ITEMS(slots); n = TUPLE_LEN(slots); }
+    else if (IS_TYPE(slots, &ListType)) { names = AS_LIST(slots)->items; n = AS_LIST(slots)->len; }
+    else return 1;
+    for (size_t i = 0; i < n; i++)
+        if (!IS_STR(names[i])) {
+            err_format(&Exc_TypeError, "__slots__ items must be strings, not '%s'", obj_type_name(names[i]));
+            return -1;
+        }
+    if (n && varbase) {
+        err_format(&Exc_TypeError, "nonempty __slots__ not supported for subtype of '%s'", varbase->name);
+        return -1;
+    }
+    return n != 0;
+}
+
 static Type *best_base(Value bases) {
     Type *winner = NULL, *winner_solid = NULL;
     for (size_t i = 0; i < TUPLE_LEN(bases); i++) {
@@ -1365,16 +1453,24 @@ Value type_new_class(Type *meta, Value name, Value bases, Value ns, Value kwname
     t->module = mod ? incref(mod) : VNULL;
     if (!dict_get(t->dict, NM.__doc__)) dict_set(t->dict, NM.__doc__, None);
 
-    /* Layout: extend the solid base; add a __dict__ slot if it has none. */
+    /* Layout: extend the solid base; add a __dict__ slot if it has none
+     * (and __slots__ does not say otherwise). Variable-sized instances
+     * (tuple, str, bytes) keep their items where the slot would go: theirs
+     * follows the items (see type_var_dict_slot). */
     Type *solid = solid_base(base);
     t->size = base->size;
     t->dict_offset = base->dict_offset;
-    /* Variable-sized instances (tuple, str, bytes) keep their items where a
-     * __dict__ slot would go: their subclasses get no instance dict. */
-    bool varsized = solid == &TupleType || solid == &StrType || solid == &BytesType;
-    if (!t->dict_offset && !varsized) {
-        t->dict_offset = t->size;
-        t->size += sizeof(Value);
+    uint32_t var_dict = solid == &TupleType ? DICTOFF_TUPLE : solid == &StrType ? DICTOFF_STR :
+                        solid == &BytesType ? DICTOFF_BYTES : 0;
+    bool cpy_varsized = solid == &TupleType || solid == &BytesType || solid == &IntType;
+    int want_dict = slots_want_dict(dict_get(t->dict, NM.__slots__), cpy_varsized ? solid : NULL);
+    if (want_dict < 0) goto fail;
+    if (!t->dict_offset && want_dict) {
+        if (var_dict) t->dict_offset = var_dict;
+        else {
+            t->dict_offset = t->size;
+            t->size += sizeof(Value);
+        }
     }
     t->dealloc = subtype_dealloc;
     t->traverse = subtype_traverse;
@@ -1384,7 +1480,7 @@ Value type_new_class(Type *meta, Value name, Value bases, Value ns, Value kwname
     t->mro = compute_mro(t);
     if (!t->mro) goto fail;
 
-    if (!solid->dict_offset && !varsized && !dict_get(t->dict, NM.__dict__)) type_add_getsets(t, instance_dict_getsets);
+    if (t->dict_offset && !solid->dict_offset && !dict_get(t->dict, NM.__dict__)) type_add_getsets(t, instance_dict_getsets);
     /* __new__ is a static method; __init_subclass__ and __class_getitem__ are class methods. */
     Value nw = dict_get(t->dict, NM.__new__);
     if (nw && IS_TYPE(nw, &FunctionType)) {

@@ -721,7 +721,9 @@ static inline AttrCache *attr_cache_hit(CodeObj *co, const uint32_t *ip, Type *t
 }
 
 static inline Value instance_dict(Value obj, Type *t) {
-    return t->dict_offset ? *(Value *)((char *)AS_OBJ(obj) + t->dict_offset) : VNULL;
+    uint32_t off = t->dict_offset;
+    if (UNLIKELY(off >= DICTOFF_VAR)) return *type_var_dict_slot(AS_OBJ(obj), off); /* tuple/str/bytes subclass */
+    return off ? *(Value *)((char *)AS_OBJ(obj) + off) : VNULL;
 }
 
 /* Moving a call's arguments into the new frame: a switch for the usual few

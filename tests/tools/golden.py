@@ -67,7 +67,8 @@ def main():
         print(f'--- exit status: python3 {want_exit}, apy {p.returncode}')
     err_lines = p.stderr.decode('utf-8', 'replace').strip().splitlines()
     if want_err is not None:
-        got = err_lines[-1] if err_lines else ''
+        # (stripped: an exception group's last line is indented, "    +-----...")
+        got = err_lines[-1].strip() if err_lines else ''
         if got != want_err:
             ok = False
             print(f'--- last stderr line: python3 {want_err!r}, apy {got!r}')
