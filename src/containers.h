@@ -95,6 +95,19 @@ static inline Value ctr_no_new(Type *t, Value *args, size_t nargs, Value kwnames
 /* Mark a type unhashable the way CPython does: __hash__ = None in its dict
  * (its hash slot stays NULL, so obj_hash raises "unhashable type"). Call
  * after type_ready. */
+/* Two sequences' lengths compared by op: what decides a comparison once
+ * every item of the shorter one equals the other's (list, deque). */
+static inline bool ctr_cmp_sizes(size_t a, size_t b, RichCmpOp op) {
+    switch (op) {
+    case RC_LT: return a < b;
+    case RC_LE: return a <= b;
+    case RC_EQ: return a == b;
+    case RC_NE: return a != b;
+    case RC_GT: return a > b;
+    default:    return a >= b;
+    }
+}
+
 static inline void ctr_set_hash_none(Type *t) {
     if (t->dict && dict_set(t->dict, str_intern_cstr("__hash__"), None) < 0) err_clear();
 }

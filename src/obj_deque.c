@@ -307,17 +307,6 @@ static Value deque_repr(Value self) {
     return sb_finish(&b);
 }
 
-static bool cmp_sizes(size_t a, size_t b, RichCmpOp op) {
-    switch (op) {
-    case RC_LT: return a < b;
-    case RC_LE: return a <= b;
-    case RC_EQ: return a == b;
-    case RC_NE: return a != b;
-    case RC_GT: return a > b;
-    default:    return a >= b;
-    }
-}
-
 /* Like sequences: the first items that differ decide, else the lengths.
  * Through the iterators, as CPython's, so a deque mutated by an __eq__
  * raises, and a subclass's __iter__ is honoured. */
@@ -340,7 +329,7 @@ static Value deque_richcmp(Value v, Value w, RichCmpOp op) {
         if (!x || !y) {
             decref(x);
             decref(y);
-            if (!err_occurred()) result = bool_new(cmp_sizes(vs, ws, op));
+            if (!err_occurred()) result = bool_new(ctr_cmp_sizes(vs, ws, op));
             break;
         }
         int k = obj_eq(x, y);

@@ -190,17 +190,6 @@ Value list_repr(Value self) {
     return sb_finish(&b);
 }
 
-static bool cmp_sizes(size_t a, size_t b, RichCmpOp op) {
-    switch (op) {
-    case RC_LT: return a < b;
-    case RC_LE: return a <= b;
-    case RC_EQ: return a == b;
-    case RC_NE: return a != b;
-    case RC_GT: return a > b;
-    default:    return a >= b;
-    }
-}
-
 static Value list_richcmp(Value a, Value b, RichCmpOp op) {
     if (!is_list(a) || !is_list(b)) return incref(NotImplemented);
     if (LIST_LEN(a) != LIST_LEN(b) && (op == RC_EQ || op == RC_NE))
@@ -215,7 +204,7 @@ static Value list_richcmp(Value a, Value b, RichCmpOp op) {
         if (!k) break;
     }
     if (i >= LIST_LEN(a) || i >= LIST_LEN(b))
-        return bool_new(cmp_sizes(LIST_LEN(a), LIST_LEN(b), op));
+        return bool_new(ctr_cmp_sizes(LIST_LEN(a), LIST_LEN(b), op));
     if (op == RC_EQ) return bool_new(0);
     if (op == RC_NE) return bool_new(1);
     Value x = incref(LIST_ITEMS(a)[i]), y = incref(LIST_ITEMS(b)[i]);
